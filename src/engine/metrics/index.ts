@@ -1,0 +1,2 @@
+export * from './overlap.js';
+export * from './summary.js';

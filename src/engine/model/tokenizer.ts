@@ -1,0 +1,85 @@
+/**
+ * Prompt → token ids with a Hugging Face `tokenizer.json`, loaded by @huggingface/tokenizers (so a real
+ * CLIPSeg export folder loads unchanged). Batches are padded with the manifest's pad id and a zero
+ * attention mask, as the Hugging Face processors do.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tokenizer, type Encoding } from '@huggingface/tokenizers';
+import type { Manifest } from './manifest.js';
+
+export class PromptError extends Error {
+  override name = 'PromptError';
+}
+
+export interface EncodedPrompts {
+  inputIds: BigInt64Array;
+  attentionMask: BigInt64Array;
+  dims: [number, number];
+  /** Words the tokenizer maps to its unknown token, per prompt (empty for byte-level BPE tokenizers). */
+  unknownWords: string[][];
+}
+
+export interface PromptTokenizer {
+  encode(prompts: readonly string[]): EncodedPrompts;
+}
+
+export function loadTokenizer(dir: string, text: Manifest['text']): PromptTokenizer {
+  const file = join(dir, 'tokenizer.json');
+  if (!existsSync(file)) throw new PromptError(`${dir} has no tokenizer.json; a model package needs one (Hugging Face format).`);
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new PromptError(`${file} is not valid JSON (${(e as Error).message}).`);
+  }
+  const configFile = join(dir, 'tokenizer_config.json');
+  const config = existsSync(configFile) ? (JSON.parse(readFileSync(configFile, 'utf8')) as object) : {};
+  let tok: Tokenizer;
+  try {
+    tok = new Tokenizer(json, config);
+  } catch (e) {
+    throw new PromptError(`${file} is not a usable Hugging Face tokenizer (${(e as Error).message}).`);
+  }
+  const unk = unknownToken(json);
+  return {
+    encode(prompts) {
+      const seqs = prompts.map((p) => {
+        const text = p.trim();
+        if (text.length === 0) throw new PromptError('The prompt is empty; type what to segment, e.g. "polyp" or "left lung".');
+        const enc: Encoding = tok.encode(text);
+        const ids = enc.ids;
+        const unknown = unk === undefined ? [] : enc.tokens.filter((t: string) => t === unk);
+        const words = enc.tokens.filter((t: string) => !isSpecial(json, t));
+        if (unk !== undefined && words.length > 0 && words.every((t: string) => t === unk)) {
+          throw new PromptError(`The model's vocabulary knows none of the words in "${text}"; try the prompts listed for this model.`);
+        }
+        if (ids.length === 0) throw new PromptError(`The prompt "${text}" produced no tokens.`);
+        return { ids, unknown };
+      });
+      const longest = Math.max(...seqs.map((s) => Math.min(s.ids.length, text.maxTokens)));
+      const T = text.padToMax ? text.maxTokens : longest;
+      const B = seqs.length;
+      const inputIds = new BigInt64Array(B * T).fill(BigInt(text.padTokenId));
+      const attentionMask = new BigInt64Array(B * T);
+      seqs.forEach((s, b) => {
+        const n = Math.min(s.ids.length, T);
+        for (let t = 0; t < n; t++) {
+          inputIds[b * T + t] = BigInt(s.ids[t]);
+          attentionMask[b * T + t] = 1n;
+        }
+      });
+      return { inputIds, attentionMask, dims: [B, T], unknownWords: seqs.map((s) => s.unknown) };
+    },
+  };
+}
+
+function unknownToken(json: Record<string, unknown>): string | undefined {
+  const model = json.model as { unk_token?: unknown } | undefined;
+  return typeof model?.unk_token === 'string' ? model.unk_token : undefined;
+}
+
+function isSpecial(json: Record<string, unknown>, token: string): boolean {
+  const added = (json.added_tokens as { content: string; special?: boolean }[] | undefined) ?? [];
+  return added.some((a) => a.special === true && a.content === token && !(unknownToken(json) === token));
+}
