@@ -1,0 +1,99 @@
+/**
+ * `vlsm-audit serve`: the app's handler table over HTTP on 127.0.0.1, with the built renderer, so the UI
+ * runs in any Chromium (end-to-end tests, machines where Electron may not be installed).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { createApiService, type ApiService } from '../../engine/api/handlers.js';
+import { ALLOWED_HOST, ServeError, startApiServer, type ApiServer } from '../../engine/api/http-server.js';
+import type { ModelRoot } from '../../engine/api/models.js';
+
+/** The folder holding the project's package.json (src/cli/commands or dist/cli/commands → root). */
+export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'resources'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return resolve(from, '..', '..', '..');
+    dir = up;
+  }
+}
+
+export interface ServeOptions {
+  host?: string;
+  port?: number;
+  token?: string;
+  /** Built renderer; default <root>/out/renderer. */
+  rendererDir?: string;
+  /** Extra model folders (a package, or a folder of packages), listed beside the bundled ones. */
+  models?: string[];
+  threads?: number;
+}
+
+export async function startServe(opts: ServeOptions = {}): Promise<{ server: ApiServer; service: ApiService; rendererDir: string | null }> {
+  const root = packageRoot();
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string };
+  const modelRoots: ModelRoot[] = [
+    { dir: join(root, 'resources', 'models'), origin: 'bundled' },
+    ...(opts.models ?? []).map((d): ModelRoot => ({ dir: resolve(d), origin: 'extra' })),
+  ];
+  const wanted = resolve(opts.rendererDir ?? join(root, 'out', 'renderer'));
+  const rendererDir = existsSync(join(wanted, 'index.html')) ? wanted : null;
+  const service = createApiService({
+    transport: 'http',
+    app: { name: 'VLSM Audit', version: pkg.version ?? '0.0.0' },
+    modelRoots,
+    pathMode: 'any-local',
+    threads: opts.threads,
+  });
+  try {
+    const server = await startApiServer({ service, host: opts.host, port: opts.port, token: opts.token, staticDir: rendererDir });
+    return { server, service, rendererDir };
+  } catch (e) {
+    await service.dispose();
+    throw e;
+  }
+}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535) throw new ServeError(`--port ${v} is not a whole number between 0 and 65535.`);
+  return n;
+}
+
+export function registerServe(program: Command): Command {
+  return program
+    .command('serve')
+    .description(`serve the app's API and UI over HTTP on ${ALLOWED_HOST} with a random access token`)
+    .option('--port <n>', 'port to listen on (0 picks a free one)', '0')
+    .option('--host <addr>', `address to bind; only ${ALLOWED_HOST} is accepted`, ALLOWED_HOST)
+    .option('--renderer <dir>', 'built renderer to serve (default: out/renderer)')
+    .option('--models <dir...>', 'extra model package folders to list')
+    .option('--threads <n>', 'ONNX Runtime CPU threads (default: all cores)')
+    .action(async (o: { port: string; host: string; renderer?: string; models?: string[]; threads?: string }) => {
+      try {
+        const threads = o.threads === undefined ? undefined : Number(o.threads);
+        if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new ServeError(`--threads ${o.threads} is not a positive whole number.`);
+        const { server, service, rendererDir } = await startServe({
+          host: o.host,
+          port: parsePort(o.port),
+          rendererDir: o.renderer,
+          models: o.models,
+          threads,
+        });
+        if (!rendererDir) console.error('vlsm-audit serve: the renderer is not built (run `npx electron-vite build`); serving the API only.');
+        console.log(`VLSM Audit is serving on ${server.url}`);
+        console.log('Open that URL (it carries the access token). Press Ctrl+C to stop.');
+        const stop = () => {
+          void server.close().then(() => service.dispose()).finally(() => process.exit(0));
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      } catch (e) {
+        console.error(`vlsm-audit serve: ${e instanceof Error ? e.message : String(e)}`);
+        process.exitCode = 2;
+      }
+    });
+}

@@ -1,0 +1,26 @@
+/** `vlsm-audit`: the headless entry point. Each command lives in src/cli/commands/. */
+import { Command, CommanderError } from 'commander';
+import { registerEval } from './commands/eval.js';
+import { registerSegment } from './commands/segment.js';
+
+const program = new Command();
+program
+  .name('vlsm-audit')
+  .description('Adversarial-robustness audits of medical vision-language segmentation models (offline)')
+  .version('0.1.0')
+  .showHelpAfterError(false)
+  .exitOverride();
+
+registerSegment(program);
+registerEval(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // Commander has already printed its one-line message (missing option, unknown command …).
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else {
+    throw e;
+  }
+}
