@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { createApiService, type ApiService } from '../../engine/api/handlers.js';
 import { ALLOWED_HOST, ServeError, startApiServer, type ApiServer } from '../../engine/api/http-server.js';
 import type { ModelRoot } from '../../engine/api/models.js';
+import { action, parsePositiveInt, UsageError } from '../errors.js';
 
 /** The folder holding the project's package.json (src/cli/commands or dist/cli/commands → root). */
 export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
@@ -59,41 +60,48 @@ export async function startServe(opts: ServeOptions = {}): Promise<{ server: Api
 
 function parsePort(v: string): number {
   const n = Number(v);
-  if (!/^\d+$/.test(v) || n > 65535) throw new ServeError(`--port ${v} is not a whole number between 0 and 65535.`);
+  if (!/^\d+$/.test(v) || n > 65535) throw new UsageError(`--port must be a whole number between 0 and 65535, got "${v}".`);
   return n;
+}
+
+interface ServeCliOptions {
+  port: number;
+  host: string;
+  renderer?: string;
+  models?: string[];
+  threads?: number;
 }
 
 export function registerServe(program: Command): Command {
   return program
     .command('serve')
     .description(`serve the app's API and UI over HTTP on ${ALLOWED_HOST} with a random access token`)
-    .option('--port <n>', 'port to listen on (0 picks a free one)', '0')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, 0)
     .option('--host <addr>', `address to bind; only ${ALLOWED_HOST} is accepted`, ALLOWED_HOST)
     .option('--renderer <dir>', 'built renderer to serve (default: out/renderer)')
-    .option('--models <dir...>', 'extra model package folders to list')
-    .option('--threads <n>', 'ONNX Runtime CPU threads (default: all cores)')
-    .action(async (o: { port: string; host: string; renderer?: string; models?: string[]; threads?: string }) => {
-      try {
-        const threads = o.threads === undefined ? undefined : Number(o.threads);
-        if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new ServeError(`--threads ${o.threads} is not a positive whole number.`);
-        const { server, service, rendererDir } = await startServe({
-          host: o.host,
-          port: parsePort(o.port),
-          rendererDir: o.renderer,
-          models: o.models,
-          threads,
-        });
-        if (!rendererDir) console.error('vlsm-audit serve: the renderer is not built (run `npx electron-vite build`); serving the API only.');
-        console.log(`VLSM Audit is serving on ${server.url}`);
-        console.log('Open that URL (it carries the access token). Press Ctrl+C to stop.');
+    .option('--models <dir...>', 'extra model package folders to list in the UI')
+    .option('--threads <n>', 'ONNX Runtime CPU threads (default: all cores)', parsePositiveInt('threads'))
+    .action(
+      action(async (o: ServeCliOptions) => {
+        let started: Awaited<ReturnType<typeof startServe>>;
+        try {
+          started = await startServe({ host: o.host, port: o.port, rendererDir: o.renderer, models: o.models, threads: o.threads });
+        } catch (e) {
+          if (e instanceof ServeError) throw new UsageError(e.message);
+          throw e;
+        }
+        const { server, service, rendererDir } = started;
+        if (!rendererDir) process.stderr.write('vlsm-audit: the renderer is not built (run `npx electron-vite build`); serving the API only.\n');
+        process.stdout.write(`VLSM Audit is serving on ${server.url}\n`);
+        process.stdout.write('Open that URL (it carries the access token). Press Ctrl+C to stop.\n');
         const stop = () => {
-          void server.close().then(() => service.dispose()).finally(() => process.exit(0));
+          void server
+            .close()
+            .then(() => service.dispose())
+            .finally(() => process.exit(0));
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
-      } catch (e) {
-        console.error(`vlsm-audit serve: ${e instanceof Error ? e.message : String(e)}`);
-        process.exitCode = 2;
-      }
-    });
+      }),
+    );
 }

@@ -1,0 +1,228 @@
+/**
+ * The one contract between the UI and the engine (DESIGN.md, "One handler table, two transports").
+ * Every call is defined here once — name, argument schema, result schema — and every event likewise.
+ * Electron registers the handler table on ipcMain, `vlsm-audit serve` exposes it over HTTP; the renderer's
+ * client type is derived from this file, never rewritten. Pure: imports only zod, so the renderer can
+ * import its types and Node code its schemas.
+ *
+ * Naming: `<noun>:<verb>` in kebab-case (`segment:run`, `study:open`); events are bare nouns (`progress`).
+ */
+import { z } from 'zod';
+
+/** A path the user chose; the handlers check it further (absolute, exists, granted) before touching it. */
+const localPath = (what: string) =>
+  z
+    .string({ error: `${what} must be a file path (text)` })
+    .min(1, `${what} is empty; choose a file`)
+    .max(4096, `${what} is longer than 4096 characters`)
+    .refine((p) => !p.includes('\0'), `${what} contains a NUL character`);
+
+const frame = z
+  .number({ error: 'frame must be a number' })
+  .int('frame must be a whole number')
+  .min(0, 'frame is 0-based and cannot be negative')
+  .max(100_000, 'frame is out of range');
+
+/** A PNG as a data URL: JSON-safe for HTTP and structured-clone-safe for IPC, and drawable by <img>. */
+export const pngDataUrl = z.string().refine((s) => s.startsWith('data:image/png;base64,'), 'expected a PNG data URL');
+
+const providerChoice = z.enum(['auto', 'cpu', 'cuda'], { error: 'provider must be "auto", "cpu" or "cuda"' });
+
+export const modelSummary = z.object({
+  /** Folder of the package; pass it back as `modelDir`. */
+  dir: z.string(),
+  name: z.string(),
+  version: z.string(),
+  architecture: z.string(),
+  description: z.string(),
+  /** Default prompts per dataset key from the manifest, e.g. {"kvasir-seg": "polyp"}. */
+  defaultPrompts: z.record(z.string(), z.string()),
+  /** Where it was found: bundled with the app or in a folder given at start-up. */
+  origin: z.enum(['bundled', 'extra']),
+  /** Set when the folder looks like a package but its manifest is invalid; the model cannot be used. */
+  problem: z.string().nullable(),
+});
+export type ModelSummary = z.infer<typeof modelSummary>;
+
+export const studyInfo = z.object({
+  path: z.string(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  channels: z.union([z.literal(1), z.literal(3)]),
+  format: z.enum(['png', 'jpeg', 'dicom']),
+  /** 0-based frame shown, and how many the file has (1 for PNG/JPEG). */
+  frame: z.number().int().nonnegative(),
+  frames: z.number().int().positive(),
+  modality: z.string().nullable(),
+  transferSyntaxUID: z.string().nullable(),
+  /** The image as displayed (after modality LUT / VOI window for DICOM), 8-bit PNG. */
+  png: pngDataUrl,
+});
+export type StudyInfo = z.infer<typeof studyInfo>;
+
+export const maskInfo = z.object({
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  /** Number of foreground pixels. */
+  area: z.number().int().nonnegative(),
+  /** 8-bit greyscale PNG, 0 = background, 255 = foreground. */
+  png: pngDataUrl,
+});
+export type MaskInfo = z.infer<typeof maskInfo>;
+
+export const calls = {
+  'app:info': {
+    summary: 'Product name, version, transport and capabilities.',
+    args: z.strictObject({}),
+    result: z.object({
+      name: z.string(),
+      version: z.string(),
+      transport: z.enum(['ipc', 'http']),
+      platform: z.string(),
+      versions: z.object({ node: z.string(), electron: z.string().nullable() }),
+      /** True in the desktop app, where `dialog:open` shows the native file dialog. */
+      canOpenDialog: z.boolean(),
+    }),
+  },
+  'dialog:open': {
+    summary: 'Native file-open dialog (desktop app only); the chosen path becomes usable by other calls.',
+    args: z.strictObject({ kind: z.enum(['study', 'mask', 'model'], { error: 'kind must be "study", "mask" or "model"' }) }),
+    result: z.object({ path: z.string().nullable() }),
+  },
+  'models:list': {
+    summary: 'Model packages bundled with the app or in folders given at start-up.',
+    args: z.strictObject({}),
+    result: z.object({ models: z.array(modelSummary) }),
+  },
+  'model:open': {
+    summary: 'Read a model package folder the user chose and describe it.',
+    args: z.strictObject({ dir: localPath('dir') }),
+    result: modelSummary,
+  },
+  'study:open': {
+    summary: 'Decode a local image or DICOM file for display.',
+    args: z.strictObject({ path: localPath('path'), frame: frame.optional() }),
+    result: studyInfo,
+  },
+  'mask:open': {
+    summary: 'Read a binary ground-truth mask (PNG) for display and scoring.',
+    args: z.strictObject({ path: localPath('path') }),
+    result: maskInfo.extend({ path: z.string() }),
+  },
+  'segment:run': {
+    summary: 'Segment one image with one prompt; scores against a ground-truth mask when given.',
+    args: z.strictObject({
+      modelDir: localPath('modelDir'),
+      imagePath: localPath('imagePath'),
+      prompt: z
+        .string({ error: 'prompt must be text' })
+        .trim()
+        .min(1, 'prompt is empty; type what to segment, e.g. "polyp"')
+        .max(500, 'prompt is longer than 500 characters'),
+      maskPath: localPath('maskPath').optional(),
+      frame: frame.optional(),
+      provider: providerChoice.optional(),
+    }),
+    result: z.object({
+      model: z.object({ dir: z.string(), name: z.string(), version: z.string(), sha256: z.string() }),
+      prompt: z.string(),
+      provider: z.enum(['cpu', 'cuda']),
+      /** Inference time in milliseconds (model run only, not decoding). */
+      ms: z.number().nonnegative(),
+      threshold: z.number(),
+      mask: maskInfo,
+      /** Present only when maskPath was given. MONAI semantics (src/engine/metrics). */
+      metrics: z.object({ dice: z.number(), iou: z.number() }).nullable(),
+    }),
+  },
+} as const;
+
+export const events = {
+  /** Progress of a running call; `requestId` is the id the client passed with the call. */
+  progress: z.object({
+    requestId: z.string().nullable(),
+    call: z.string(),
+    stage: z.string(),
+    message: z.string(),
+    /** 0..1 when known. */
+    fraction: z.number().min(0).max(1).nullable(),
+  }),
+} as const;
+
+export type CallName = keyof typeof calls;
+export type EventName = keyof typeof events;
+/** What a caller passes (before defaults/trimming). */
+export type CallArgs<K extends CallName> = z.input<(typeof calls)[K]['args']>;
+/** What a handler receives (after validation). */
+export type ParsedArgs<K extends CallName> = z.output<(typeof calls)[K]['args']>;
+export type CallResult<K extends CallName> = z.output<(typeof calls)[K]['result']>;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+
+export const callNames = Object.keys(calls) as CallName[];
+export const eventNames = Object.keys(events) as EventName[];
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(calls, name);
+}
+
+/**
+ * Error codes a call can answer with. `bad-args`: the arguments failed the schema; `not-found`/`forbidden`:
+ * a path is missing or was not opened by the user; `unsupported`: not available on this transport;
+ * `decode-failed`, `model-invalid`, `runtime`: the engine rejected the input; `internal`: a bug.
+ * `unauthorized` and `transport` are produced by the HTTP transport and the clients only.
+ */
+export const errorCodes = [
+  'bad-args',
+  'unknown-call',
+  'not-found',
+  'forbidden',
+  'unsupported',
+  'decode-failed',
+  'model-invalid',
+  'runtime',
+  'internal',
+  'unauthorized',
+  'transport',
+] as const;
+export type ApiErrorCode = (typeof errorCodes)[number];
+
+export interface ApiErrorBody {
+  code: ApiErrorCode;
+  /** One sentence for the user, naming the thing and what to do. */
+  message: string;
+  /** Per-field problems for `bad-args`, e.g. ["prompt: prompt is empty; …"]. */
+  issues?: string[];
+}
+
+/** Every call answers with this envelope on both transports; errors are values, never thrown across. */
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiErrorBody };
+
+export interface InvokeOptions {
+  /** Echoed in `progress` events of this call. */
+  requestId?: string;
+}
+
+/** The client the renderer talks to — the preload exposes it over IPC, the HTTP client implements it too. */
+export interface ApiClient {
+  readonly transport: 'ipc' | 'http';
+  invoke<K extends CallName>(call: K, args: CallArgs<K>, options?: InvokeOptions): Promise<ApiResult<CallResult<K>>>;
+  /** Subscribe to an event; returns the unsubscribe function. */
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
+
+/** "prompt: prompt is empty …" — one line per zod issue, naming the field. */
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((i) => {
+    if (i.code === 'unrecognized_keys') return `unknown argument${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+    const path = i.path.map(String).join('.');
+    return path ? `${path}: ${i.message}` : i.message;
+  });
+}
+
+/** Validate raw arguments for a call: the boundary check both transports run before any handler. */
+export function parseArgs<K extends CallName>(call: K, raw: unknown): ApiResult<ParsedArgs<K>> {
+  const parsed = calls[call].args.safeParse(raw ?? {});
+  if (parsed.success) return { ok: true, value: parsed.data as ParsedArgs<K> };
+  const issues = formatIssues(parsed.error);
+  return { ok: false, error: { code: 'bad-args', message: `Invalid arguments for ${call}: ${issues.join('; ')}.`, issues } };
+}

@@ -1,0 +1,94 @@
+/**
+ * Which local paths a caller may make the engine read. Paths arrive from the renderer, so they are
+ * untrusted: they must be absolute local paths (no UNC/network shares, no URLs), exist, be of the right
+ * kind, and — in the desktop app — have been chosen by the user in a native dialog (or lie under a model
+ * root such as the bundled models). `vlsm-audit serve` is reachable only by the local user holding the
+ * token, who types paths; there the policy is `any-local`.
+ */
+import { realpath, stat } from 'node:fs/promises';
+import { isAbsolute, normalize, relative, sep } from 'node:path';
+import { ApiError } from './errors.js';
+
+export type PathKind = 'study' | 'mask' | 'model';
+
+export interface PathPolicy {
+  readonly mode: 'granted-only' | 'any-local';
+  /** Resolve and check a file the user opened; returns its real path or throws ApiError. */
+  checkFile(path: string, kind: Exclude<PathKind, 'model'>): Promise<string>;
+  /** Resolve and check a model package folder; returns its real path or throws ApiError. */
+  checkDir(path: string, kind: 'model'): Promise<string>;
+  /** Record a path the user chose in a dialog (a file, or a folder whose contents become readable). */
+  grant(path: string): Promise<void>;
+}
+
+/** Largest study/mask file the app opens (DICOM multi-frame files can be large; masks are small). */
+export const MAX_FILE_BYTES = 2 * 1024 ** 3;
+
+const label: Record<PathKind, string> = { study: 'Study file', mask: 'Mask file', model: 'Model folder' };
+
+export function createPathPolicy(opts: { mode: 'granted-only' | 'any-local'; roots?: readonly string[] }): PathPolicy {
+  const grantedFiles = new Set<string>();
+  const grantedDirs = new Set<string>();
+  const roots = new Set<string>();
+  const rootsReady = Promise.all(
+    (opts.roots ?? []).map(async (r) => {
+      try {
+        roots.add(await realpath(r));
+      } catch {
+        // A root that does not exist (e.g. no bundled models yet) grants nothing.
+      }
+    }),
+  );
+
+  const inside = (dir: string, p: string): boolean => {
+    const rel = relative(dir, p);
+    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  };
+
+  async function resolveChecked(path: string, kind: PathKind): Promise<string> {
+    if (typeof path !== 'string' || path.length === 0) throw new ApiError('bad-args', `${label[kind]} path is empty; choose a file.`);
+    if (path.includes('\0')) throw new ApiError('bad-args', `${label[kind]} path contains a NUL character.`);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
+      throw new ApiError('bad-args', `${label[kind]} "${path}" is a URL; give a local file path instead.`);
+    }
+    if (path.startsWith('\\\\') || path.startsWith('//')) {
+      throw new ApiError('forbidden', `${label[kind]} "${path}" is on a network share; copy it to a local disk first.`);
+    }
+    if (!isAbsolute(path)) throw new ApiError('bad-args', `${label[kind]} "${path}" is not an absolute path; give the full path.`);
+    let real: string;
+    try {
+      real = await realpath(normalize(path));
+    } catch {
+      throw new ApiError('not-found', `${label[kind]} "${path}" does not exist; check the path or choose it again.`);
+    }
+    await rootsReady;
+    if (opts.mode === 'granted-only') {
+      const ok = grantedFiles.has(real) || [...grantedDirs, ...roots].some((d) => inside(d, real));
+      if (!ok) throw new ApiError('forbidden', `${label[kind]} "${path}" was not opened in this session; choose it with Open… first.`);
+    }
+    return real;
+  }
+
+  return {
+    mode: opts.mode,
+    async checkFile(path, kind) {
+      const real = await resolveChecked(path, kind);
+      const st = await stat(real);
+      if (!st.isFile()) throw new ApiError('bad-args', `${label[kind]} "${path}" is not a regular file.`);
+      if (st.size > MAX_FILE_BYTES) throw new ApiError('bad-args', `${label[kind]} "${path}" is larger than 2 GiB; this app does not open it.`);
+      return real;
+    },
+    async checkDir(path, kind) {
+      const real = await resolveChecked(path, kind);
+      const st = await stat(real);
+      if (!st.isDirectory()) throw new ApiError('bad-args', `${label[kind]} "${path}" is not a folder; choose the folder that holds model.onnx.`);
+      return real;
+    },
+    async grant(path) {
+      const real = await realpath(path);
+      const st = await stat(real);
+      if (st.isDirectory()) grantedDirs.add(real.endsWith(sep) ? real.slice(0, -1) : real);
+      else grantedFiles.add(real);
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/** Native file-open dialogs; a chosen path is what makes a file readable by the API (see paths.ts). */
+import { BrowserWindow, dialog, type OpenDialogOptions } from 'electron';
+import type { PathKind } from '../engine/api/paths.js';
+
+const options: Record<PathKind, OpenDialogOptions> = {
+  study: {
+    title: 'Open study',
+    properties: ['openFile'],
+    filters: [
+      { name: 'Images and DICOM', extensions: ['png', 'jpg', 'jpeg', 'dcm', 'dicom', 'ima'] },
+      { name: 'All files', extensions: ['*'] },
+    ],
+  },
+  mask: { title: 'Open ground-truth mask', properties: ['openFile'], filters: [{ name: 'PNG masks', extensions: ['png'] }] },
+  model: { title: 'Open model package folder', properties: ['openDirectory'] },
+};
+
+export async function openFileDialog(kind: PathKind): Promise<string | null> {
+  const win = BrowserWindow.getFocusedWindow();
+  const result = win ? await dialog.showOpenDialog(win, options[kind]) : await dialog.showOpenDialog(options[kind]);
+  return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0];
+}
