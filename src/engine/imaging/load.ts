@@ -1,0 +1,81 @@
+/** loadImage / loadMask: any PNG, JPEG or DICOM file (or bytes) → RasterImage / BinaryMask. */
+import { readFile } from 'node:fs/promises';
+import { decodeDicom } from './dicom.js';
+import { describeThrown, ImageDecodeError, sourceLabel } from './errors.js';
+import { decodeJpegFile } from './jpeg.js';
+import { decodePng } from './png.js';
+import { previewBytes, sniffFormat } from './sniff.js';
+import type { BinaryMask, RasterImage, VoiWindow } from './types.js';
+
+export interface LoadImageOptions {
+  /** DICOM frame, 0-based (default 0). */
+  frame?: number;
+  /** DICOM VOI window in modality units, overriding the file's. */
+  window?: VoiWindow;
+}
+
+async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a file' : describeThrown(e);
+    throw new ImageDecodeError(`${path}: ${why}`, { cause: e });
+  }
+}
+
+/** Decodes a PNG, JPEG or DICOM image, chosen by magic bytes. */
+export async function loadImage(pathOrBytes: string | Uint8Array, opts: LoadImageOptions = {}): Promise<RasterImage> {
+  const path = typeof pathOrBytes === 'string' ? pathOrBytes : undefined;
+  const bytes = typeof pathOrBytes === 'string' ? await readBytes(pathOrBytes) : pathOrBytes;
+  const label = sourceLabel(path);
+  if (bytes.length === 0) throw new ImageDecodeError(`${label}: is empty (0 bytes)`);
+  switch (sniffFormat(bytes)) {
+    case 'png':
+      return decodePng(bytes, label, path);
+    case 'jpeg':
+      return decodeJpegFile(bytes, label, path);
+    case 'dicom': {
+      const study = await decodeDicom(bytes, { path });
+      return study.toRaster(opts.frame ?? 0, opts.window);
+    }
+    default:
+      throw new ImageDecodeError(`${label}: not a PNG, JPEG or DICOM image (starts with ${previewBytes(bytes)})`);
+  }
+}
+
+/** A mask image (PNG or JPEG): a pixel is 1 when any channel is ≥ 128 (of 255), else 0. */
+export async function loadMask(path: string): Promise<BinaryMask> {
+  const bytes = await readBytes(path);
+  const format = sniffFormat(bytes);
+  if (format !== 'png' && format !== 'jpeg') {
+    throw new ImageDecodeError(`${path}: a mask must be a PNG or JPEG image (starts with ${previewBytes(bytes)})`);
+  }
+  const img = format === 'png' ? decodePng(bytes, path, path) : await decodeJpegFile(bytes, path, path);
+  const n = img.width * img.height;
+  const data = new Uint8Array(n);
+  const threshold = 127.5 / 255; // ≥ 128 on the 0–255 scale
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < img.channels; c++) {
+      if (img.data[i * img.channels + c] >= threshold) {
+        data[i] = 1;
+        break;
+      }
+    }
+  }
+  return { width: img.width, height: img.height, data };
+}
+
+/** Grey → 3 identical channels; RGB images are returned as they are. */
+export function toRgb(img: RasterImage): RasterImage {
+  if (img.channels === 3) return img;
+  const n = img.width * img.height;
+  const data = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const v = img.data[i];
+    data[3 * i] = v;
+    data[3 * i + 1] = v;
+    data[3 * i + 2] = v;
+  }
+  return { ...img, channels: 3, data };
+}

@@ -1,0 +1,47 @@
+/** PNG decode/encode with pngjs. Grey (+alpha) PNGs stay 1 channel; 16-bit PNGs keep their 65535 levels. */
+import { PNG, type PNGWithMetadata } from 'pngjs';
+import { describeThrown, ImageDecodeError } from './errors.js';
+import { checkImageSize } from './limits.js';
+import type { RasterImage } from './types.js';
+
+/** Width and height from the IHDR chunk, read before pngjs allocates anything. */
+function ihdrSize(bytes: Uint8Array): [number, number] {
+  if (bytes.length < 24) return [0, 0];
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return [v.getUint32(16), v.getUint32(20)];
+}
+
+export function decodePng(bytes: Uint8Array, label: string, path?: string): RasterImage {
+  const [w, h] = ihdrSize(bytes);
+  checkImageSize(label, w, h);
+  let png: PNGWithMetadata;
+  try {
+    // 16-bit data stays 16-bit (pngjs would otherwise scale it to 8 bits)
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true });
+  } catch (e) {
+    throw new ImageDecodeError(`${label}: not a readable PNG file (${describeThrown(e)})`, { cause: e });
+  }
+  const grey = png.colorType === 0 || png.colorType === 4;
+  const channels = grey ? 1 : 3;
+  const sixteen = png.depth === 16;
+  const max = sixteen ? 65535 : 255;
+  const src: ArrayLike<number> = sixteen
+    ? new Uint16Array(png.data.buffer, png.data.byteOffset, png.data.byteLength >> 1)
+    : png.data;
+  const n = png.width * png.height;
+  const data = new Float32Array(n * channels);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < channels; c++) data[i * channels + c] = src[i * 4 + c] / max;
+  }
+  return { width: png.width, height: png.height, channels, data, levels: max, source: { format: 'png', path } };
+}
+
+/** 8-bit grey or RGB PNG of [0,1] samples, round(x·255) after clipping. */
+export function encodePngBytes(width: number, height: number, channels: 1 | 3, samples: ArrayLike<number>, scale: number): Uint8Array {
+  const png = new PNG({ width, height, colorType: channels === 1 ? 0 : 2, inputColorType: channels === 1 ? 0 : 2, inputHasAlpha: false });
+  const buf = Buffer.alloc(width * height * channels);
+  for (let i = 0; i < buf.length; i++) buf[i] = Math.min(255, Math.max(0, Math.round(samples[i] * scale)));
+  png.data = buf;
+  const out = PNG.sync.write(png, { colorType: channels === 1 ? 0 : 2, inputColorType: channels === 1 ? 0 : 2, inputHasAlpha: false });
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
