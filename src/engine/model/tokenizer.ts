@@ -42,6 +42,7 @@ export function loadTokenizer(dir: string, text: Manifest['text']): PromptTokeni
     throw new PromptError(`${file} is not a usable Hugging Face tokenizer (${(e as Error).message}).`);
   }
   const unk = unknownToken(json);
+  const unkId = unk === undefined ? undefined : vocabId(json, unk);
   return {
     encode(prompts) {
       const seqs = prompts.map((p) => {
@@ -49,9 +50,10 @@ export function loadTokenizer(dir: string, text: Manifest['text']): PromptTokeni
         if (text.length === 0) throw new PromptError('The prompt is empty; type what to segment, e.g. "polyp" or "left lung".');
         const enc: Encoding = tok.encode(text);
         const ids = enc.ids;
-        const unknown = unk === undefined ? [] : enc.tokens.filter((t: string) => t === unk);
-        const words = enc.tokens.filter((t: string) => !isSpecial(json, t));
-        if (unk !== undefined && words.length > 0 && words.every((t: string) => t === unk)) {
+        // Compare ids, not token strings: tokenizers.js reports a WordLevel unknown word as the word itself.
+        const unknown = unkId === undefined ? [] : enc.tokens.filter((_: string, i: number) => enc.ids[i] === unkId);
+        const wordIds = enc.ids.filter((_: number, i: number) => !isSpecial(json, enc.tokens[i]) || enc.ids[i] === unkId);
+        if (unkId !== undefined && wordIds.length > 0 && wordIds.every((id: number) => id === unkId)) {
           throw new PromptError(`The model's vocabulary knows none of the words in "${text}"; try the prompts listed for this model.`);
         }
         if (ids.length === 0) throw new PromptError(`The prompt "${text}" produced no tokens.`);
@@ -77,6 +79,16 @@ export function loadTokenizer(dir: string, text: Manifest['text']): PromptTokeni
 function unknownToken(json: Record<string, unknown>): string | undefined {
   const model = json.model as { unk_token?: unknown } | undefined;
   return typeof model?.unk_token === 'string' ? model.unk_token : undefined;
+}
+
+function vocabId(json: Record<string, unknown>, token: string): number | undefined {
+  const vocab = (json.model as { vocab?: unknown } | undefined)?.vocab;
+  if (vocab && typeof vocab === 'object' && !Array.isArray(vocab)) {
+    const id = (vocab as Record<string, unknown>)[token];
+    if (typeof id === 'number') return id;
+  }
+  const added = (json.added_tokens as { id: number; content: string }[] | undefined) ?? [];
+  return added.find((a) => a.content === token)?.id;
 }
 
 function isSpecial(json: Record<string, unknown>, token: string): boolean {

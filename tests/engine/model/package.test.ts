@@ -94,6 +94,18 @@ describe('tokenizer', () => {
     const pkg = await loadModelPackage(good);
     expect(() => pkg.tokenizer.encode(['   '])).toThrow(PromptError);
     expect(() => pkg.tokenizer.encode(['zebra giraffe'])).toThrow(/knows none of the words/);
-    expect(pkg.tokenizer.encode(['zebra polyp']).unknownWords[0]).toEqual(['[UNK]']);
+    expect(pkg.tokenizer.encode(['zebra polyp']).unknownWords[0]).toHaveLength(1);
+  });
+  it('WordLevel vocabularies (as the training pipeline writes) detect unknown words by id and name them', async () => {
+    const dir = variant('wordlevel', (d) => {
+      const tok = JSON.parse(readFileSync(join(d, 'tokenizer.json'), 'utf8'));
+      tok.model = { type: 'WordLevel', vocab: tok.model.vocab, unk_token: '[UNK]' };
+      tok.post_processor = null;
+      writeFileSync(join(d, 'tokenizer.json'), JSON.stringify(tok));
+      writeFileSync(join(d, 'tokenizer_config.json'), JSON.stringify({ unk_token: '[UNK]', pad_token: '[PAD]' }));
+    });
+    const pkg = await loadModelPackage(dir);
+    expect(pkg.tokenizer.encode(['zebra polyp']).unknownWords[0]).toEqual(['zebra']);
+    expect(() => pkg.tokenizer.encode(['zebra giraffe'])).toThrow(/knows none of the words/);
   });
 });
