@@ -9,9 +9,9 @@ export interface SegmentationDisplay {
   color: readonly [number, number, number];
 }
 
-/** Orange prediction, blue ground truth: distinguishable with the common colour-vision deficiencies. */
+/** Yellow prediction, blue ground truth: distinguishable with the common colour-vision deficiencies. */
 export function getDefaultDisplay(id: SegmentationId): SegmentationDisplay {
-  return id === 'prediction' ? { visible: true, opacity: 0.5, color: [255, 140, 0] } : { visible: true, opacity: 0.4, color: [30, 136, 229] };
+  return id === 'prediction' ? { visible: true, opacity: 0.5, color: [255, 214, 0] } : { visible: true, opacity: 0.4, color: [30, 136, 229] };
 }
 
 export function setOpacity(d: SegmentationDisplay, opacity: number): SegmentationDisplay {
