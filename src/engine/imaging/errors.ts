@@ -26,5 +26,7 @@ export function describeThrown(e: unknown): string {
     const ex = (e as { exception: unknown }).exception;
     return typeof ex === 'string' ? ex : String(ex);
   }
-  return `codec failure (${String(e)})`;
+  // Emscripten codecs throw a bare C++ exception pointer (a number) on any decoding error
+  if (typeof e === 'number') return 'the decoder rejected the data (corrupt or truncated)';
+  return `decoder failure (${String(e)})`;
 }

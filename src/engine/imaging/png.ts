@@ -5,15 +5,17 @@ import { checkImageSize } from './limits.js';
 import type { RasterImage } from './types.js';
 
 /** Width and height from the IHDR chunk, read before pngjs allocates anything. */
-function ihdrSize(bytes: Uint8Array): [number, number] {
-  if (bytes.length < 24) return [0, 0];
+function ihdrSize(bytes: Uint8Array): [number, number] | undefined {
+  const isIhdr = bytes.length >= 24 && String.fromCharCode(bytes[12], bytes[13], bytes[14], bytes[15]) === 'IHDR';
+  if (!isIhdr) return undefined;
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return [v.getUint32(16), v.getUint32(20)];
 }
 
 export function decodePng(bytes: Uint8Array, label: string, path?: string): RasterImage {
-  const [w, h] = ihdrSize(bytes);
-  checkImageSize(label, w, h);
+  const size = ihdrSize(bytes);
+  if (!size) throw new ImageDecodeError(`${label}: not a readable PNG file (no IHDR header; truncated or corrupt)`);
+  checkImageSize(label, size[0], size[1]);
   let png: PNGWithMetadata;
   try {
     // 16-bit data stays 16-bit (pngjs would otherwise scale it to 8 bits)
