@@ -4,13 +4,19 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/data.js';
 
-let built = false;
+let built: true | Error | undefined;
 function ensureBuilt(): void {
-  if (built) return;
-  if (!existsSync(join(repoRoot, 'dist', 'cli', 'index.js')) || process.env.VLSM_REBUILD_CLI) {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.cli.json'], { cwd: repoRoot, stdio: 'inherit' });
+  if (built === undefined) {
+    built = true;
+    if (!existsSync(join(repoRoot, 'dist', 'cli', 'index.js')) || process.env.VLSM_REBUILD_CLI) {
+      try {
+        execFileSync('npx', ['tsc', '-p', 'tsconfig.cli.json'], { cwd: repoRoot, stdio: 'inherit' });
+      } catch (e) {
+        built = new Error(`building the CLI failed: ${(e as Error).message}`);
+      }
+    }
   }
-  built = true;
+  if (built instanceof Error) throw built;
 }
 
 export interface CliResult {
