@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerEval } from './commands/eval.js';
 import { registerSegment } from './commands/segment.js';
+import { registerServe } from './commands/serve.js';
 
 const program = new Command();
 program
@@ -13,6 +14,7 @@ program
 
 registerSegment(program);
 registerEval(program);
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);
