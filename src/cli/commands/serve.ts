@@ -5,11 +5,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { createApiService, type ApiService } from '../../engine/api/handlers.js';
 import { ALLOWED_HOST, ServeError, startApiServer, type ApiServer } from '../../engine/api/http-server.js';
 import type { ModelRoot } from '../../engine/api/models.js';
-import { action, parsePositiveInt, UsageError } from '../errors.js';
+import { action, UsageError } from '../errors.js';
 
 /** The folder holding the project's package.json (src/cli/commands or dist/cli/commands → root). */
 export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
@@ -60,7 +60,14 @@ export async function startServe(opts: ServeOptions = {}): Promise<{ server: Api
 
 function parsePort(v: string): number {
   const n = Number(v);
-  if (!/^\d+$/.test(v) || n > 65535) throw new UsageError(`--port must be a whole number between 0 and 65535, got "${v}".`);
+  // InvalidArgumentError: commander prints it as one line and exits non-zero (no stack trace).
+  if (!/^\d+$/.test(v) || n > 65535) throw new InvalidArgumentError('expected a whole number between 0 and 65535.');
+  return n;
+}
+
+function parseThreads(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number.');
   return n;
 }
 
@@ -80,7 +87,7 @@ export function registerServe(program: Command): Command {
     .option('--host <addr>', `address to bind; only ${ALLOWED_HOST} is accepted`, ALLOWED_HOST)
     .option('--renderer <dir>', 'built renderer to serve (default: out/renderer)')
     .option('--models <dir...>', 'extra model package folders to list in the UI')
-    .option('--threads <n>', 'ONNX Runtime CPU threads (default: all cores)', parsePositiveInt('threads'))
+    .option('--threads <n>', 'ONNX Runtime CPU threads (default: all cores)', parseThreads)
     .action(
       action(async (o: ServeCliOptions) => {
         let started: Awaited<ReturnType<typeof startServe>>;
