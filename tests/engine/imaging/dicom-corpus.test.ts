@@ -213,4 +213,24 @@ describe.skipIf(skipWithoutData)('DICOM corpus: the same image in different tran
       }
     }
   });
+
+  it('known colours: SC_rgb_rle bands (pydicom test values) and GDCM YBR_RCT text', async () => {
+    const bands: [number, number[]][] = [
+      [5, [255, 0, 0]], [15, [255, 128, 128]], [25, [0, 255, 0]], [35, [128, 255, 128]], [45, [0, 0, 255]],
+      [55, [128, 128, 255]], [65, [0, 0, 0]], [75, [64, 64, 64]], [85, [192, 192, 192]], [95, [255, 255, 255]],
+    ];
+    const rle = (await decodeAll(`${P}SC_rgb_rle.dcm`)).frames[0];
+    for (const [row, rgb] of bands) expect(Array.from(rle.subarray((row * 100 + 50) * 3, (row * 100 + 50) * 3 + 3)), `row ${row}`).toEqual(rgb);
+    // "red", "green", "blue" written in their colours on grey (400x400, JPEG 2000 with JP2 header, YBR_RCT)
+    const text = (await decodeAll(`${P}GDCMJ2K_TextGBR.dcm`)).frames[0];
+    const count = (y0: number, y1: number, rgb: number[]): number => {
+      let n = 0;
+      for (let y = y0; y < y1; y++) for (let x = 20; x < 260; x++) if (rgb.every((v, c) => text[(y * 400 + x) * 3 + c] === v)) n++;
+      return n;
+    };
+    expect(Array.from(text.subarray(0, 3))).toEqual([128, 128, 128]);
+    expect(count(50, 110, [255, 0, 0])).toBeGreaterThan(2000);
+    expect(count(150, 215, [0, 255, 0])).toBeGreaterThan(4000);
+    expect(count(250, 305, [0, 0, 255])).toBeGreaterThan(3000);
+  });
 });
