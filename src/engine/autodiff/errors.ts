@@ -1,0 +1,19 @@
+/** Errors of the autodiff pass. Messages are one sentence a user can act on. */
+
+/** A node on the path from the wrt input to the loss has an op without a gradient rule. */
+export class UnsupportedOpError extends Error {
+  override name = 'UnsupportedOpError';
+  constructor(readonly nodes: readonly { op: string; node: string }[]) {
+    const types = [...new Set(nodes.map((n) => n.op))].sort();
+    super(
+      `No gradient rule for op${types.length > 1 ? 's' : ''} ${types.join(', ')} ` +
+        `(node${nodes.length > 1 ? 's' : ''} ${nodes.map((n) => `${n.node || '<unnamed>'} [${n.op}]`).join(', ')}); ` +
+        'attack this model with black-box attacks instead.',
+    );
+  }
+}
+
+/** The graph cannot be differentiated as given (dynamic shapes, external data, unsupported attribute…). */
+export class GraphError extends Error {
+  override name = 'GraphError';
+}
