@@ -18,6 +18,12 @@ import { dataPath, repoRoot, skipWithoutData } from '../helpers/data.js';
 const ID = 'cju0u82z3cuma0835wlxrnrjv'; // Kvasir-SEG test split
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+interface PageCanvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+}
+
 describe.skipIf(skipWithoutData)('browser build against vlsm-audit serve', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'vlsm-e2e-'));
   const rendererDir = join(tmp, 'renderer');
@@ -118,11 +124,12 @@ describe.skipIf(skipWithoutData)('browser build against vlsm-audit serve', () =>
     // Snapshots stay in the page; only counts of changed pixels cross over.
     const snapshotChange = (name: string) =>
       page.evaluate((key) => {
-        const c = document.querySelector<HTMLCanvasElement>('[data-testid=viewport]')!;
+        // Runs in the page; typed structurally because this file is compiled without the DOM library.
+        const g = globalThis as unknown as { document: { querySelector(sel: string): PageCanvas | null }; __lastSnapshot?: Uint8ClampedArray };
+        const c = g.document.querySelector('[data-testid=viewport]')!;
         const now = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-        const store = window as unknown as Record<string, Uint8ClampedArray | undefined>;
-        const before = store.__lastSnapshot;
-        store.__lastSnapshot = now;
+        const before = g.__lastSnapshot;
+        g.__lastSnapshot = now;
         if (!before || key === 'first') return 0;
         let n = 0;
         for (let i = 0; i < now.length; i += 4) if (now[i] !== before[i] || now[i + 1] !== before[i + 1] || now[i + 2] !== before[i + 2]) n++;
