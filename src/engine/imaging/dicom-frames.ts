@@ -21,7 +21,7 @@ export interface RawFrame {
   samples: ArrayLike<number>;
   /** The codec produced signed values: use them as they are, no sign extension. */
   codecSigned: boolean;
-  /** Values came from a lossy or bit-depth-reporting codec: clamp rather than mask extra bits. */
+  /** Values came from a codec: unsigned ones are kept whole (not masked to BitsStored), so lossy overshoot is not wrapped. */
   fromCodec: boolean;
   /** Samples are planes (RRR…GGG…BBB…), i.e. native data with PlanarConfiguration 1. */
   planar: boolean;
@@ -37,18 +37,26 @@ function nativeFrameBytes(h: DicomHeader, packed422: boolean): number {
   return (h.rows * h.columns * samples * h.bitsAllocated) / 8;
 }
 
-function readNative(ds: DataSet, el: Element, h: DicomHeader, ts: TransferSyntaxInfo, frame: number): RawFrame {
+/** Where native pixel bytes lie: `length` bytes from `offset` in `bytes`, with the element's VR. */
+interface NativeSource {
+  bytes: Uint8Array;
+  offset: number;
+  length: number;
+  vr?: string;
+}
+
+function readNative(src: NativeSource, h: DicomHeader, littleEndian: boolean, frame: number): RawFrame {
   const packed422 = h.photometric === 'YBR_FULL_422' && h.samplesPerPixel === 3;
   const perFrame = nativeFrameBytes(h, packed422);
-  const available = Math.min(el.length, ds.byteArray.length - el.dataOffset);
+  const available = Math.min(src.length, src.bytes.length - src.offset);
   const needed = Math.ceil(perFrame * h.frames);
   if (available < needed) {
     throw new Error(`pixel data is truncated: ${available} bytes present, ${needed} needed for ${h.frames} frame(s)`);
   }
-  const bytes = ds.byteArray;
-  const base = el.dataOffset;
+  const bytes = src.bytes;
+  const base = src.offset;
   // In big endian, OW words are byte-swapped even for 8- and 1-bit data (PS3.5 8.1.1 / 8.2).
-  const swapWords = !ts.littleEndian && el.vr === 'OW' && h.bitsAllocated <= 8;
+  const swapWords = !littleEndian && src.vr === 'OW' && h.bitsAllocated <= 8;
   const at = (i: number): number => bytes[base + (swapWords ? i ^ 1 : i)];
   const count = h.rows * h.columns * (packed422 ? 2 : h.samplesPerPixel);
   const planar = h.planarConfiguration === 1 && h.samplesPerPixel > 1 && !packed422;
@@ -71,12 +79,12 @@ function readNative(ds: DataSet, el: Element, h: DicomHeader, ts: TransferSyntax
   const view = new DataView(bytes.buffer, bytes.byteOffset + base + start, perFrame);
   if (h.bitsAllocated === 16) {
     const out = new Uint16Array(count);
-    for (let k = 0; k < count; k++) out[k] = view.getUint16(2 * k, ts.littleEndian);
+    for (let k = 0; k < count; k++) out[k] = view.getUint16(2 * k, littleEndian);
     return { samples: out, ...flags };
   }
   if (h.bitsAllocated === 32) {
     const out = new Uint32Array(count);
-    for (let k = 0; k < count; k++) out[k] = view.getUint32(4 * k, ts.littleEndian);
+    for (let k = 0; k < count; k++) out[k] = view.getUint32(4 * k, littleEndian);
     return { samples: out, ...flags };
   }
   throw new Error(`BitsAllocated ${h.bitsAllocated} is not supported (1, 8, 16 or 32)`);
@@ -143,7 +151,9 @@ export function readRawFrame(ds: DataSet, h: DicomHeader, ts: TransferSyntaxInfo
   const tag = h.pixelDataTag;
   const el = tag ? ds.elements[tag] : undefined;
   if (!el) throw new Error('no pixel data');
-  if (ts.codec === 'native') return readNative(ds, el, h, ts, frame);
+  if (ts.codec === 'native') {
+    return readNative({ bytes: ds.byteArray, offset: el.dataOffset, length: el.length, vr: el.vr }, h, ts.littleEndian, frame);
+  }
   if (!el.encapsulatedPixelData) recoverFragments(ds, el);
   const encoded = encapsulatedFrame(ds, el, h, frame);
   const colour = h.samplesPerPixel === 3;
@@ -153,9 +163,7 @@ export function readRawFrame(ds: DataSet, h: DicomHeader, ts: TransferSyntaxInfo
       if (!Number.isInteger(bytesPerSample)) throw new Error(`RLE with BitsAllocated ${h.bitsAllocated} is not supported`);
       const le = decodeRleFrame(encoded, h.rows * h.columns, h.samplesPerPixel, bytesPerSample);
       const native = { ...h, frames: 1, planarConfiguration: 0, photometric: h.photometric === 'YBR_FULL_422' ? 'YBR_FULL' : h.photometric };
-      const el1 = { tag: 'x7fe00010', vr: 'OB', length: le.length, dataOffset: 0 } as Element;
-      const ds1 = { byteArray: le } as DataSet;
-      return readNative(ds1, el1, native, { ...ts, littleEndian: true }, 0);
+      return readNative({ bytes: le, offset: 0, length: le.length }, native, true, 0);
     }
     case 'jpeg-baseline': {
       const stream = h.photometric === 'RGB' ? keepJpegComponentsAsRgb(encoded) : encoded;

@@ -9,7 +9,7 @@ import type { DataSet } from 'dicom-parser';
 import { prepareCodec } from './codecs.js';
 import { expandYbr422, planarToInterleaved, ybrFullToRgb } from './colour.js';
 import { frameTransform, readHeader, type DicomHeader } from './dicom-header.js';
-import { readRawFrame } from './dicom-frames.js';
+import { readRawFrame, type RawFrame } from './dicom-frames.js';
 import { parseDicomBytes } from './dicom-parse.js';
 import { describeThrown, ImageDecodeError, sourceLabel } from './errors.js';
 import { checkImageSize } from './limits.js';
@@ -100,7 +100,7 @@ function makeStudyImage(ds: DataSet, h: DicomHeader, ts: TransferSyntaxInfo, pat
   const getFrame = (i: number): Float32Array => {
     checkFrame(i);
     let values: Float64Array;
-    let raw;
+    let raw: RawFrame;
     try {
       raw = readRawFrame(ds, h, ts, i);
       values = storedValues(raw, h);

@@ -233,4 +233,22 @@ describe.skipIf(skipWithoutData)('DICOM corpus: the same image in different tran
     expect(count(150, 215, [0, 255, 0])).toBeGreaterThan(4000);
     expect(count(250, 305, [0, 0, 255])).toBeGreaterThan(3000);
   });
+
+  it('palette images (plain and segmented tables) render as grey ultrasound with a few coloured marks', async () => {
+    for (const f of [`${PD}gdcm-US-ALOKA-16.dcm`, `${PD}OBXXXX1A_2frame.dcm`, `${P}examples_palette.dcm`]) {
+      const r = (await decodeAll(f)).study.toRaster(0);
+      expect(r.channels).toBe(3);
+      let grey = 0;
+      let bright = 0;
+      const n = r.width * r.height;
+      for (let i = 0; i < n; i++) {
+        const [red, green, blue] = [r.data[3 * i], r.data[3 * i + 1], r.data[3 * i + 2]];
+        if (Math.abs(red - green) < 0.02 && Math.abs(green - blue) < 0.02) grey++;
+        if (red + green + blue > 0.6) bright++;
+      }
+      expect(grey / n, f).toBeGreaterThan(0.8); // the rest: tinted UI bars and marks
+      expect(grey, f).toBeLessThan(n); // the coloured annotations survive the lookup
+      expect(bright / n, f).toBeGreaterThan(0.01); // not an all-black lookup
+    }
+  });
 });
