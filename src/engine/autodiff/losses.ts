@@ -26,8 +26,14 @@ export type LossConfig = LossCommon &
 export const MASK_INPUT = 'mask';
 export const WEIGHTS_INPUT = 'pixel_weights';
 
-/** Axes of one image's pixels: [1..] for [B,H,W], [2..] for [B,C,H,W] (MONAI reduces per image and channel). */
-const spatialAxes = (rank: number) => Array.from({ length: rank >= 4 ? rank - 2 : rank - 1 }, (_, i) => i + (rank >= 4 ? 2 : 1));
+/**
+ * Axes of one image's pixels: MONAI reduces per image and channel, i.e. [2..] for [B,C,H,W] with C > 1;
+ * with one channel ([B,H,W], [B,1,H,W], [B,H,W,1]) that equals reducing every non-batch axis.
+ */
+const spatialAxes = (dims: readonly number[]) => {
+  const first = dims.length >= 4 && dims[1] > 1 ? 2 : 1;
+  return dims.map((_, i) => i).filter((i) => i >= first);
+};
 
 /**
  * BCE with logits: softplus(z) − z·t, averaged (weighted when w). Softplus (stable in ORT) rather than
@@ -42,7 +48,7 @@ function bce(c: GraphContext, z: string, t: string, w?: string): string {
 /** MONAI DiceLoss(sigmoid=True, squared_pred=False, batch=False): mean over images of 1 − (2Σpt + nr)/(Σt + Σp + dr). */
 function dice(c: GraphContext, z: string, t: string, nr: number, dr: number): string {
   const p = c.op('Sigmoid', [z]);
-  const axes = spatialAxes(c.dims(z).length);
+  const axes = spatialAxes(c.dims(z));
   const inter = c.reduce('ReduceSum', c.mul(p, t), axes, false);
   const denom = c.add2(c.add2(c.reduce('ReduceSum', t, axes, false), c.reduce('ReduceSum', p, axes, false)), c.scalar(dr));
   const f = c.sub(c.scalar(1), c.div(c.add2(c.mul(inter, c.scalar(2)), c.scalar(nr)), denom));
