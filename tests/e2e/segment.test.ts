@@ -98,13 +98,13 @@ describe.skipIf(skipWithoutData)('browser build against vlsm-audit serve', () =>
     await expect.poll(() => page.url()).toBe(`${served.server.origin}/`);
     await page.getByText('Browser (vlsm-audit serve)', { exact: false }).waitFor();
 
-    await page.getByLabel('Image or DICOM file').fill(image);
-    await page.locator('form:has(#study-path) button[type=submit]').click();
+    await page.getByLabel('Image or DICOM file', { exact: true }).fill(image);
+    await page.getByRole('button', { name: 'Open Image or DICOM file' }).click();
     await page.getByTestId('study-meta').waitFor();
     expect(await page.getByTestId('study-meta').textContent()).toMatch(/^JPEG · \d+×\d+/);
 
-    await page.getByLabel('Ground-truth mask (optional, PNG)').fill(mask);
-    await page.locator('form:has(#mask-path) button[type=submit]').click();
+    await page.getByLabel('Ground-truth mask (optional, PNG)', { exact: true }).fill(mask);
+    await page.getByRole('button', { name: 'Open Ground-truth mask (optional, PNG)' }).click();
     await expect.poll(() => page.getByTestId('viewport').getAttribute('data-drawn-layers')).toBe('ground-truth');
 
     await page.getByLabel('Model package').selectOption(modelDir);
@@ -156,8 +156,8 @@ describe.skipIf(skipWithoutData)('browser build against vlsm-audit serve', () =>
   });
 
   it('shows a clear error banner for a file that does not exist', async () => {
-    await page.getByLabel('Image or DICOM file').fill('/nonexistent/study.png');
-    await page.locator('form:has(#study-path) button[type=submit]').click();
+    await page.getByLabel('Image or DICOM file', { exact: true }).fill('/nonexistent/study.png');
+    await page.getByRole('button', { name: 'Open Image or DICOM file' }).click();
     const banner = page.getByRole('alert').filter({ hasText: 'Could not open the study.' });
     await banner.waitFor();
     expect(await banner.textContent()).toContain('"/nonexistent/study.png" does not exist');

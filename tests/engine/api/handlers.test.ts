@@ -66,6 +66,14 @@ describe('handler table', () => {
     await strict.dispose();
   });
 
+  it.skipIf(skipWithoutData)('opens a chosen frame of a multi-frame DICOM', async () => {
+    const path = dataPath('dicom', 'dcmqi', '23x38x3', 'multiframe', 'mf.dcm');
+    const s = value<CallResult<'study:open'>>(await service.dispatch('study:open', { path, frame: 2 }));
+    expect(s).toMatchObject({ format: 'dicom', width: 23, height: 38, frame: 2, frames: 3, modality: 'CT' });
+    const out = await service.dispatch('study:open', { path, frame: 3 });
+    expect(out).toMatchObject({ ok: false, error: { code: 'decode-failed' } });
+  });
+
   describe.skipIf(skipWithoutData)('on a real Kvasir-SEG image', () => {
     const image = dataPath('kvasir-seg', 'images', `${ID}.jpg`);
     const mask = dataPath('kvasir-seg', 'masks', `${ID}.png`);
