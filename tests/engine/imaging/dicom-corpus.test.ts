@@ -7,8 +7,8 @@
  *    stated tolerance (lossy) — the real correctness check.
  */
 import { describe, expect, it } from 'vitest';
-import { getTransferSyntax, ImageDecodeError } from '../../../src/engine/imaging/index.js';
-import { skipWithoutData } from '../../helpers/data.js';
+import { getTransferSyntax, ImageDecodeError, loadImage } from '../../../src/engine/imaging/index.js';
+import { dataPath, skipWithoutData } from '../../helpers/data.js';
 import { compareFrames, decodeAll, listDicomFiles, readIndex, type IndexEntry } from './corpus-files.js';
 
 const TWELVE_BIT_JPEG = new Set(['1.2.840.10008.1.2.4.51', '1.2.840.10008.1.2.4.53', '1.2.840.10008.1.2.4.55']);
@@ -250,5 +250,19 @@ describe.skipIf(skipWithoutData)('DICOM corpus: the same image in different tran
       expect(grey, f).toBeLessThan(n); // the coloured annotations survive the lookup
       expect(bright / n, f).toBeGreaterThan(0.01); // not an all-black lookup
     }
+  });
+
+  it('loadImage on a DICOM file fills the source description', async () => {
+    const img = await loadImage(dataPath('dicom', 'pydicom', 'CT_small.dcm'));
+    expect(img.channels).toBe(1);
+    expect(img.source).toMatchObject({
+      format: 'dicom', frame: 0, frames: 1, transferSyntaxUID: '1.2.840.10008.1.2.1', transferSyntaxName: 'Explicit VR Little Endian',
+      modality: 'CT', photometric: 'MONOCHROME2', bitsStored: 16,
+    });
+    expect(img.source.pixelSpacingMm?.every((v) => v > 0)).toBe(true);
+    expect(img.source.window?.width).toBeGreaterThan(0);
+    const mf = await loadImage(dataPath('dicom', 'dicomParser', 'encapsulated', 'multi-frame', 'CT0012.explicit_little_endian.dcm'), { frame: 1 });
+    expect(mf.source.frame).toBe(1);
+    expect(mf.source.pixelSpacingMm).toEqual([0.388672, 0.388672]); // from the shared functional groups
   });
 });
