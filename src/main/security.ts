@@ -33,7 +33,12 @@ export function serveRenderer(rendererDir: string): void {
   const root = resolve(rendererDir);
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
-    const rel = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
+    let rel: string;
+    try {
+      rel = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
+    } catch {
+      return new Response('Not found', { status: 404 });
+    }
     const file = resolve(join(root, rel));
     const inside = relative(root, file);
     if (url.host !== 'renderer' || inside.startsWith('..') || isAbsolute(inside) || rel.includes('\0')) {
