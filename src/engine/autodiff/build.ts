@@ -5,7 +5,7 @@
 import type { ModelProto, NodeProto } from '../onnx/proto.js';
 import { encodeModel } from '../onnx/proto.js';
 import { GraphError } from './errors.js';
-import { backward, pathNodes } from './gradient.js';
+import { assertSupported, backward, pathNodes } from './gradient.js';
 import { loadModel } from './load.js';
 import { appendLoss, type LossConfig } from './losses.js';
 import { appendPgdStep, normalisingInput, type PgdStepOptions, STEP_INPUTS } from './pgd-step.js';
@@ -54,7 +54,9 @@ export function buildGradientGraph(source: Uint8Array | ModelProto, opts: Gradie
   if (!ctx.has(wrt)) throw new GraphError(`The model has no input named ${wrtModel}.`);
   const graphOutputs = model.graph!.output.map((o) => o.name);
   const logits = opts.logits ?? (graphOutputs.includes('logits') ? 'logits' : graphOutputs[0]);
-  if (!ctx.has(logits)) throw new GraphError(`The model has no output named ${logits} with a static shape.`);
+  if (!graphOutputs.includes(logits)) throw new GraphError(`The model has no output named ${logits}.`);
+  assertSupported(ctx, wrt, logits);
+  if (!ctx.has(logits)) throw new GraphError(`Output ${logits} has no static shape; pass inputShapes for the model's dynamic inputs.`);
   const mark = ctx.nodes.length;
   const loss0 = appendLoss(ctx, logits, opts.loss);
   const loss = ctx.op('Identity', [loss0]);

@@ -34,11 +34,21 @@ export function unbroadcast(c: GraphContext, g: string, x: string): string {
   return c.reshape(axes.length ? c.reduce('ReduceSum', g, axes) : g, xd);
 }
 
+/**
+ * Throws one UnsupportedOpError naming every node between `wrt` and `target` that has no gradient rule
+ * (or no static shape rule while its inputs have static shapes).
+ */
+export function assertSupported(c: GraphContext, wrt: string, target: string): void {
+  const missing = pathNodes(c, wrt, target).nodes.filter(
+    (n) => !RULES[n.opType] || n.domain || (n.input.every((i) => !i || c.has(i)) && n.output.some((o) => o && !c.has(o))),
+  );
+  if (missing.length) throw new UnsupportedOpError(missing.map((n) => ({ op: n.domain ? `${n.domain}.${n.opType}` : n.opType, node: n.name })));
+}
+
 /** Appends the backward graph; returns the name of d loss / d wrt. */
 export function backward(c: GraphContext, loss: string, wrt: string): string {
+  assertSupported(c, wrt, loss);
   const { nodes, live } = pathNodes(c, wrt, loss);
-  const missing = nodes.filter((n) => !RULES[n.opType] || n.domain || n.output.some((o) => o && !c.has(o)));
-  if (missing.length) throw new UnsupportedOpError(missing.map((n) => ({ op: n.domain ? `${n.domain}.${n.opType}` : n.opType, node: n.name })));
   const ld = c.dims(loss);
   const seed = ld.length === 0 ? c.scalar(1) : c.op('Expand', [c.scalar(1), c.ints(ld)]);
   const grads = new Map<string, string>([[loss, seed]]);
