@@ -8,7 +8,12 @@ import type { ApiClient } from '../engine/api/contract.js';
 
 const client: ApiClient = {
   transport: 'ipc',
-  invoke: (call, args, options) => ipcRenderer.invoke(call, args, options?.requestId ?? null),
+  // Handlers answer with envelopes and never throw; a rejection means IPC itself failed.
+  invoke: (call, args, options) =>
+    ipcRenderer.invoke(call, args, options?.requestId ?? null).catch(() => ({
+      ok: false as const,
+      error: { code: 'transport' as const, message: `The app's engine did not answer ${call}; restart the app.` },
+    })),
   on(event, listener) {
     const channel = `${EVENT_CHANNEL_PREFIX}${event}`;
     // The IpcRendererEvent (with its sender) never reaches the page, only the payload.
