@@ -4,6 +4,7 @@
  */
 import type { ModelProto, NodeProto } from '../onnx/proto.js';
 import { encodeModel } from '../onnx/proto.js';
+import { makeNode } from '../onnx/builder.js';
 import { GraphError } from './errors.js';
 import { assertSupported, backward, pathNodes } from './gradient.js';
 import { loadModel } from './load.js';
@@ -57,23 +58,16 @@ export function buildGradientGraph(source: Uint8Array | ModelProto, opts: Gradie
   if (!graphOutputs.includes(logits)) throw new GraphError(`The model has no output named ${logits}.`);
   assertSupported(ctx, wrt, logits);
   if (!ctx.has(logits)) throw new GraphError(`Output ${logits} has no static shape; pass inputShapes for the model's dynamic inputs.`);
+  const names = { logits, loss: 'loss', grad: `grad_${wrt}`, xNext: opts.step ? 'x_next' : undefined };
+  for (const n of [names.loss, names.grad, names.xNext]) if (n && ctx.isUsed(n)) throw new GraphError(`The model already has a value named ${n}; rename it before building a gradient graph.`);
+  /** Copies `from` into the stable output name callers use. */
+  const publish = (from: string, to: string) => (ctx.add(makeNode('Identity', [from], [to], {}, ctx.fresh('Output'))), to);
   const mark = ctx.nodes.length;
-  const loss0 = appendLoss(ctx, logits, opts.loss);
-  const loss = ctx.op('Identity', [loss0]);
+  const loss = publish(appendLoss(ctx, logits, opts.loss), names.loss);
   const lossNodes = new Set(ctx.nodes.slice(mark));
   const ops = [...new Set(pathNodes(ctx, wrt, loss).nodes.filter((n) => forward.has(n)).map((n) => n.opType))].sort();
-  const grad = ctx.op('Identity', [backward(ctx, loss, wrt)]);
-  const xNext = opts.step ? appendPgdStep(ctx, grad, opts.step) : undefined;
-  // Stable output names for callers.
-  const names = { logits, loss: 'loss', grad: `grad_${wrt}`, xNext: xNext ? 'x_next' : undefined };
-  const rename = (from: string, to: string) => {
-    const n = ctx.nodes.find((k) => k.output.includes(from))!;
-    n.output[n.output.indexOf(from)] = to;
-    ctx.types.set(to, ctx.type(from));
-  };
-  rename(loss, names.loss);
-  rename(grad, names.grad);
-  if (xNext) rename(xNext, names.xNext!);
+  const grad = publish(backward(ctx, loss, wrt), names.grad);
+  if (opts.step) publish(appendPgdStep(ctx, grad, opts.step), names.xNext!);
   const outs = [names.logits, names.loss, names.grad, ...(names.xNext ? [names.xNext] : [])];
   const out = ctx.toModel(model, outs);
   const kept = out.graph!.node;

@@ -59,6 +59,9 @@ export class GraphContext {
   dims(name: string): number[] {
     return this.type(name).dims;
   }
+  isUsed(name: string): boolean {
+    return this.used.has(name);
+  }
   has(name: string): boolean {
     return this.types.has(name);
   }
