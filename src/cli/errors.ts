@@ -3,6 +3,8 @@
  * the CLI recognises: it prints their message as one line and exits 1. Anything else is a bug and keeps
  * its stack trace.
  */
+import { InvalidArgumentError } from 'commander';
+
 export class UsageError extends Error {
   override name = 'UsageError';
 }
@@ -40,10 +42,19 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
   };
 }
 
+/** Option parser; commander reports InvalidArgumentError as one usage line (exit 2). */
 export function parsePositiveInt(name: string): (v: string) => number {
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got "${v}".`);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`--${name} must be a positive integer.`);
+    return n;
+  };
+}
+
+export function parseNonNegativeInt(name: string): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`--${name} must be a non-negative integer.`);
     return n;
   };
 }

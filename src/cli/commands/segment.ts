@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { encodeMaskPng, loadImage, loadMask } from '../../engine/imaging/index.js';
 import { dice, iou } from '../../engine/metrics/index.js';
 import { createSegmenter, loadModelPackage } from '../../engine/model/index.js';
-import { action, parsePositiveInt, UsageError } from '../errors.js';
+import { action, parseNonNegativeInt, parsePositiveInt, UsageError } from '../errors.js';
 
 interface SegmentOptions {
   model: string;
@@ -27,7 +27,7 @@ export function registerSegment(program: Command): void {
     .requiredOption('--prompt <text>', 'what to segment, e.g. "polyp"')
     .option('--mask <file>', 'ground-truth mask PNG; adds Dice and IoU')
     .option('--out <file>', 'write the predicted mask as a 0/255 PNG')
-    .option('--frame <n>', 'frame of a multi-frame DICOM (0-based)', (v) => Number(v))
+    .option('--frame <n>', 'frame of a multi-frame DICOM (0-based)', parseNonNegativeInt('frame'))
     .option('--provider <p>', 'execution provider: auto, cpu or cuda', 'auto')
     .option('--threads <n>', 'intra-op threads (default: all cores)', parsePositiveInt('threads'))
     .option('--json', 'print one JSON object {dice, iou, provider, ms}')

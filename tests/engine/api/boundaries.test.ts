@@ -32,4 +32,9 @@ describe('import boundaries', () => {
     expect(use('ipcMain')).toEqual(['src/main/ipc.ts']);
     expect(use('ipcRenderer')).toEqual(['src/preload/index.ts']);
   });
+
+  it('only src/engine/runtime/ort-session.ts imports onnxruntime-node (the runtime seam)', () => {
+    const files = [...sources(src), ...sources(join(repoRoot, 'bench'))].filter((f) => /from\s+['"]onnxruntime-node['"]|require\(['"]onnxruntime-node['"]\)/.test(code(f)));
+    expect(files.map(rel)).toEqual(['src/engine/runtime/ort-session.ts']);
+  });
 });
