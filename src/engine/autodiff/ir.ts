@@ -98,11 +98,13 @@ export function attrStr(node: NodeProto, name: string, def: string): string {
 export function valueInfoType(vi: ValueInfoProto, given?: readonly number[]): ValueType {
   const tt = vi.type?.value.case === 'tensorType' ? vi.type.value.value : undefined;
   if (!tt) throw new GraphError(`Graph input ${vi.name} is not a tensor.`);
-  const dims = (tt.shape?.dim ?? []).map((d, i) => {
+  if (given && tt.shape && given.length !== tt.shape.dim.length) throw new GraphError(`inputShapes.${vi.name} has rank ${given.length}; the model says ${tt.shape.dim.length}.`);
+  const dims = (tt.shape?.dim ?? given?.map(() => undefined) ?? []).map((d, i) => {
+    const fixed = d?.value.case === 'dimValue' ? Number(d.value.value) : undefined;
+    if (fixed !== undefined && given && given[i] !== fixed) throw new GraphError(`inputShapes.${vi.name}[${i}] is ${given[i]} but the model fixes it to ${fixed}.`);
+    if (fixed !== undefined) return fixed;
     if (given) return given[i];
-    if (d.value.case === 'dimValue') return Number(d.value.value);
     throw new GraphError(`Graph input ${vi.name} has a dynamic dimension ${i}; pass its static shape in inputShapes.`);
   });
-  if (given && given.length !== (tt.shape?.dim.length ?? given.length)) throw new GraphError(`inputShapes.${vi.name} has rank ${given.length}, the model says ${tt.shape?.dim.length}.`);
-  return { dtype: tt.elemType, dims: given ? [...given] : dims };
+  return { dtype: tt.elemType, dims };
 }
