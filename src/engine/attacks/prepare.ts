@@ -101,3 +101,17 @@ export function sliceBatch(batch: AttackBatch, from: number, to: number): Attack
     ids: batch.ids?.slice(from, to),
   };
 }
+
+/** Planar [C,H,W] → interleaved HWC (the layout of RasterImage / ImageLike), e.g. to save as PNG. */
+export function toInterleaved(planar: Float32Array, channels: 1 | 3, width: number, height: number): Float32Array {
+  const n = width * height;
+  const out = new Float32Array(channels * n);
+  for (let c = 0; c < channels; c++) for (let i = 0; i < n; i++) out[i * channels + c] = planar[c * n + i];
+  return out;
+}
+
+/** Image b of a batch's planar buffer as an ImageLike at the model's size. */
+export function batchImage(x: Float32Array, batch: Pick<AttackBatch, 'channels' | 'width' | 'height'>, b: number): ImageLike {
+  const per = batch.channels * batch.width * batch.height;
+  return { width: batch.width, height: batch.height, channels: batch.channels, data: toInterleaved(x.subarray(b * per, (b + 1) * per), batch.channels, batch.width, batch.height) };
+}
