@@ -1,5 +1,6 @@
 /** `vlsm-audit`: the headless entry point. Each command lives in src/cli/commands/. */
 import { Command, CommanderError } from 'commander';
+import { registerAttackCommands } from './commands/attack.js';
 import { registerEval } from './commands/eval.js';
 import { registerSegment } from './commands/segment.js';
 import { registerServe } from './commands/serve.js';
@@ -15,6 +16,7 @@ program
 registerSegment(program);
 registerEval(program);
 registerServe(program);
+registerAttackCommands(program);
 
 try {
   await program.parseAsync(process.argv);

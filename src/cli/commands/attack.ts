@@ -1,0 +1,229 @@
+/**
+ * `vlsm-audit attack`: one image + prompt → adversarial image at the resolution the attack ran at, with
+ * the files that let anyone verify the budget from two PNGs (clean-input.png, adversarial.png) and the
+ * predictions (clean-mask.png, adv-mask.png), an amplified perturbation.png and metrics.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import {
+  cosPgd,
+  createAttackModel,
+  fgsm,
+  makeBudget,
+  parseFraction,
+  pgd,
+  prepareBatch,
+  segPgd,
+  squareAttack,
+  toInterleaved,
+  type AttackBatch,
+  type AttackModel,
+  type AttackOptions,
+  type AttackResult,
+  type Budget,
+  type LossSpec,
+} from '../../engine/attacks/index.js';
+import { resizeMask } from '../../engine/attacks/prepare.js';
+import { encodeMaskPng, encodePng, loadImage, loadMask } from '../../engine/imaging/index.js';
+import { loadModelPackage } from '../../engine/model/index.js';
+import { action, parsePositiveInt, UsageError } from '../errors.js';
+
+export const ATTACKS = ['fgsm', 'pgd', 'pgd-l2', 'segpgd', 'cospgd', 'square'] as const;
+export type AttackName = (typeof ATTACKS)[number];
+
+export interface BudgetFlags {
+  attack: string;
+  eps?: string;
+  alpha?: string;
+  steps?: number;
+  restarts?: number;
+  randomStart?: boolean;
+  units: string;
+  loss: string;
+  lambdaDice: string;
+  lambdaCe: string;
+  seed: string;
+}
+
+/** Adds the budget/loss/seed options every attack command shares. */
+export function addAttackFlags(cmd: Command, defaultAttack?: string): Command {
+  return cmd
+    .option('--attack <name>', `${ATTACKS.join(', ')}`, defaultAttack)
+    .option('--eps <r>', 'radius: k/255 or a decimal (default 8/255; pgd-l2: 0.5)')
+    .option('--alpha <r>', 'step size (default 2/255; pgd-l2: eps/5)')
+    .option('--steps <n>', 'iterations (default 40), or queries per image for square (default 1000)', parsePositiveInt('steps'))
+    .option('--restarts <n>', 'independent runs, the most damaging kept per image', parsePositiveInt('restarts'), 1)
+    .option('--random-start', 'start from a random point of the ε-ball')
+    .option('--units <u>', 'pixel (ε on the [0,1] image) or normalised (the paper’s convention)', 'pixel')
+    .option('--loss <l>', 'dicece, bce or dice', 'dicece')
+    .option('--lambda-dice <w>', 'DiceCE weight of the Dice term', '1')
+    .option('--lambda-ce <w>', 'DiceCE weight of the cross-entropy term', '1')
+    .option('--seed <n>', 'seed of every random choice (recorded in the results)', '0');
+}
+
+function positiveNumber(name: string, v: string): number {
+  const n = parseFraction(v);
+  if (!(n >= 0)) throw new UsageError(`--${name} must be a number or a fraction like 8/255, got "${v}".`);
+  return n;
+}
+
+export function budgetFromFlags(f: BudgetFlags): { attack: AttackName; budget: Budget; loss: LossSpec; seed: number } {
+  if (!(ATTACKS as readonly string[]).includes(f.attack)) throw new UsageError(`--attack must be one of ${ATTACKS.join(', ')}, got "${f.attack}".`);
+  const attack = f.attack as AttackName;
+  if (!['pixel', 'normalised'].includes(f.units)) throw new UsageError(`--units must be pixel or normalised, got "${f.units}".`);
+  if (!['dicece', 'bce', 'dice'].includes(f.loss)) throw new UsageError(`--loss must be dicece, bce or dice, got "${f.loss}".`);
+  const seed = Number(f.seed);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed must be an integer from 0 to 4294967295, got "${f.seed}".`);
+  const l2 = attack === 'pgd-l2';
+  if (l2 && f.units === 'normalised') throw new UsageError('--units normalised exists for L∞ attacks only (the paper’s convention).');
+  const eps = f.eps !== undefined ? positiveNumber('eps', f.eps) : l2 ? 0.5 : 8 / 255;
+  const alpha = f.alpha !== undefined ? positiveNumber('alpha', f.alpha) : l2 ? eps / 5 : 2 / 255;
+  if (!(alpha > 0)) throw new UsageError('--alpha must be greater than 0.');
+  const steps = f.steps ?? (attack === 'square' ? 1000 : 40);
+  const budget = makeBudget({ norm: l2 ? 'l2' : 'linf', eps, alpha, steps, restarts: f.restarts ?? 1, randomStart: !!f.randomStart, units: f.units as Budget['units'] });
+  const loss: LossSpec = { kind: f.loss as LossSpec['kind'], lambdaDice: positiveNumber('lambda-dice', f.lambdaDice), lambdaCe: positiveNumber('lambda-ce', f.lambdaCe) };
+  return { attack, budget, loss, seed };
+}
+
+export function runNamedAttack(name: AttackName, model: AttackModel, batch: AttackBatch, opts: AttackOptions): Promise<AttackResult> {
+  if ((name === 'segpgd') && opts.target) throw new UsageError('segpgd is untargeted; use --attack pgd (or cospgd) with --target.');
+  switch (name) {
+    case 'fgsm':
+      return fgsm(model, batch, opts);
+    case 'pgd':
+    case 'pgd-l2':
+      return pgd(model, batch, opts);
+    case 'segpgd':
+      return segPgd(model, batch, opts);
+    case 'cospgd':
+      return cosPgd(model, batch, opts);
+    case 'square':
+      return squareAttack(model, batch, opts);
+  }
+}
+
+/** Grey 0.5 + δ·A with A = 0.5 / max|δ| (so the largest change is black or white); A is returned. */
+export function perturbationImage(clean: Float32Array, adv: Float32Array): { data: Float32Array; amplification: number } {
+  let max = 0;
+  for (let i = 0; i < clean.length; i++) max = Math.max(max, Math.abs(adv[i] - clean[i]));
+  const amplification = max > 0 ? 0.5 / max : 1;
+  return { data: Float32Array.from(clean, (c, i) => 0.5 + (adv[i] - c) * amplification), amplification };
+}
+
+const r6 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x);
+
+interface AttackCliOptions extends BudgetFlags {
+  model: string;
+  image: string;
+  prompt: string;
+  mask?: string;
+  target?: string;
+  out: string;
+  json?: boolean;
+  frame?: number;
+  provider: 'auto' | 'cpu' | 'cuda';
+  threads?: number;
+}
+
+/** attack, uap, prompts and reproduce (the dataset-level commands live in their own files). */
+export function registerAttackCommands(program: Command): void {
+  registerAttack(program);
+}
+
+export function registerAttack(program: Command): void {
+  const cmd = program
+    .command('attack')
+    .description('attack one image: writes clean-input.png, adversarial.png, clean-mask.png, adv-mask.png, perturbation.png, metrics.json')
+    .requiredOption('--model <dir>', 'model package folder')
+    .requiredOption('--image <file>', 'image file: PNG, JPEG or DICOM')
+    .requiredOption('--prompt <text>', 'what to segment, e.g. "polyp"')
+    .option('--mask <file>', 'ground-truth mask (default reference: the clean prediction)')
+    .option('--target <empty|file>', 'targeted: "empty" erases the lesion; a mask file is injected')
+    .requiredOption('--out <dir>', 'output folder');
+  addAttackFlags(cmd, 'pgd')
+    .option('--frame <n>', 'frame of a multi-frame DICOM (0-based)', (v) => Number(v))
+    .option('--provider <p>', 'execution provider: auto, cpu or cuda', 'auto')
+    .option('--threads <n>', 'intra-op threads (default: all cores)', parsePositiveInt('threads'))
+    .option('--json', 'print {"clean":{"dice","iou"},"adversarial":{"dice","iou"},"linf255","l2","steps","ms"}')
+    .action(action(runAttack));
+}
+
+async function runAttack(o: AttackCliOptions): Promise<void> {
+  if (!['auto', 'cpu', 'cuda'].includes(o.provider)) throw new UsageError(`--provider must be auto, cpu or cuda, got "${o.provider}".`);
+  const { attack, budget, loss, seed } = budgetFromFlags(o);
+  const pkg = await loadModelPackage(o.model);
+  const image = await loadImage(o.image, o.frame !== undefined ? { frame: o.frame } : undefined);
+  const gt = o.mask ? await loadMask(o.mask) : undefined;
+  if (gt && (gt.width !== image.width || gt.height !== image.height)) {
+    throw new UsageError(`Mask ${o.mask} is ${gt.width}×${gt.height} but image ${o.image} is ${image.width}×${image.height}.`);
+  }
+  const model = await createAttackModel(pkg, { provider: o.provider, threads: o.threads });
+  try {
+    // The PNGs written are 8-bit, so the attack quantises to the 8-bit lattice whatever the source.
+    const batch = await prepareBatch(model, [{ image, mask: gt, prompt: o.prompt, id: o.image }], { levels: 255, channels: budget.units === 'normalised' ? 3 : 'auto' });
+    let target: Uint8Array | undefined;
+    if (o.target === 'empty') target = new Uint8Array(batch.width * batch.height);
+    else if (o.target) target = resizeMask(await loadMask(o.target), batch.width, batch.height);
+    const res = await runNamedAttack(attack, model, batch, { budget, loss, seed, target });
+    const m = res.metrics[0];
+    mkdirSync(o.out, { recursive: true });
+    const { width: W, height: H, channels: C } = batch;
+    const raster = (planar: Float32Array) => ({ width: W, height: H, channels: C, data: toInterleaved(planar, C, W, H), levels: 255, source: { format: 'png' as const } });
+    const pert = perturbationImage(batch.x, res.adversarial);
+    writeFileSync(join(o.out, 'clean-input.png'), encodePng(raster(batch.x)));
+    writeFileSync(join(o.out, 'adversarial.png'), encodePng(raster(res.adversarial)));
+    writeFileSync(join(o.out, 'perturbation.png'), encodePng(raster(pert.data)));
+    writeFileSync(join(o.out, 'clean-mask.png'), encodeMaskPng({ width: W, height: H, data: res.cleanMask }));
+    writeFileSync(join(o.out, 'adv-mask.png'), encodeMaskPng({ width: W, height: H, data: res.adversarialMask }));
+    const summary = {
+      clean: { dice: r6(m.clean.dice), iou: r6(m.clean.iou) },
+      adversarial: { dice: r6(m.adversarial.dice), iou: r6(m.adversarial.iou) },
+      linf255: r6(m.perturbation.linf255),
+      l2: r6(m.perturbation.l2),
+      steps: res.iterations,
+      ms: Math.round(res.ms),
+    };
+    const metrics = {
+      tool: 'vlsm-audit attack',
+      model: { name: pkg.manifest.name, version: pkg.manifest.version, dir: pkg.dir, sha256: pkg.sha256 },
+      image: { path: o.image, width: image.width, height: image.height, channels: image.channels, levels: image.levels },
+      prompt: o.prompt,
+      attack: res.attack,
+      targeted: res.targeted ? (o.target === 'empty' ? 'erase (empty mask)' : `inject ${o.target}`) : false,
+      reference: res.referenceKind === 'ground-truth' ? `ground truth ${o.mask}` : 'clean prediction (no ground truth given)',
+      resolution: { width: W, height: H, note: 'the model input size: the attack ran at this resolution and every PNG here has it' },
+      budget: { ...res.budget, epsText: `${r6(res.budget.eps * 255)}/255`, units: res.budget.units },
+      loss: res.loss,
+      seed: res.seed,
+      quantisation: '8-bit: adversarial.png holds exactly the evaluated image; ‖δ‖ is measured between clean-input.png and adversarial.png',
+      ...summary,
+      l2_255: r6(m.perturbation.l2255),
+      changedFraction: r6(m.perturbation.l0),
+      psnr: r6(m.psnr),
+      ssim: r6(m.ssim),
+      hd95: { clean: r6(m.clean.hd95), adversarial: r6(m.adversarial.hd95), unit: 'pixels at the model resolution; image diagonal when exactly one mask is empty' },
+      area: { clean: r6(m.clean.area), adversarial: r6(m.adversarial.area) },
+      ...(m.targetDice !== undefined ? { targetDice: r6(m.targetDice) } : {}),
+      preQuantisation: { dice: r6(m.preQuantisation.dice), iou: r6(m.preQuantisation.iou) },
+      success: res.success[0],
+      successCriterion: res.targeted ? (o.target === 'empty' ? 'area ≤ 0.1 × clean area' : 'Dice with the target ≥ 0.5') : 'Dice ≤ 0.5 × clean Dice',
+      trace: res.trace.map((row) => r6(row[0])),
+      perturbationPng: { mapping: 'grey = 0.5 + δ × amplification', amplification: r6(pert.amplification) },
+      provider: res.provider,
+      gradients: res.gradientMode,
+    };
+    writeFileSync(join(o.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+    } else {
+      process.stdout.write(
+        `${res.attack} on ${o.image} ("${o.prompt}") with ${pkg.manifest.name}: Dice ${m.clean.dice.toFixed(4)} → ${m.adversarial.dice.toFixed(4)}, ` +
+          `IoU ${m.clean.iou.toFixed(4)} → ${m.adversarial.iou.toFixed(4)} (vs ${res.referenceKind === 'ground-truth' ? 'ground truth' : 'clean prediction'}); ` +
+          `‖δ‖∞ = ${m.perturbation.linf255}/255, ‖δ‖₂ = ${m.perturbation.l2.toFixed(4)}; ${res.iterations} ${attack === 'square' ? 'queries' : 'steps'}, ${Math.round(res.ms)} ms; files in ${o.out}\n`,
+      );
+    }
+  } finally {
+    await model.dispose();
+  }
+}
