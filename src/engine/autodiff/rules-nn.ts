@@ -73,6 +73,8 @@ function maxPoolGrad(c: GraphContext, n: NodeProto, g: Grad[]): Grad[] {
   const xd = c.dims(x);
   if (attrInt(n, 'storage_order', 0) !== 0) throw new GraphError(`MaxPool ${n.name}: storage_order 1 has no gradient rule.`);
   const geo = windowGeometry(n, xd.slice(2), attrInts(n, 'kernel_shape')!);
+  const tiled = geo.kernel.every((k, i) => geo.strides[i] === k && geo.dilations[i] === 1 && geo.pb[i] === 0 && geo.out[i] * k === xd[2 + i]);
+  if (tiled) return [tiledMaxPoolGrad(c, x, n.output[0], g[0]!, geo.kernel)];
   const overlap = geo.kernel.some((k, i) => (k - 1) * geo.dilations[i] + 1 > geo.strides[i]);
   if (overlap && c.opset < 16) throw new GraphError(`MaxPool ${n.name} has overlapping windows; its gradient needs opset ≥ 16 (ScatterElements reduction).`);
   if (!n.output[1]) {
@@ -86,6 +88,20 @@ function maxPoolGrad(c: GraphContext, n: NodeProto, g: Grad[]): Grad[] {
   const zeros = c.zerosLike(c.reshape(x, [total]));
   const attrs: Record<string, Attr> = overlap ? { axis: { i: 0 }, reduction: { s: 'add' } } : { axis: { i: 0 } };
   return [c.reshape(c.op('ScatterElements', [zeros, flatIdx, flatG], attrs), xd)];
+}
+
+/**
+ * MaxPool whose windows tile the input exactly (kernel = stride, no pads): g goes to the window's
+ * maxima, shared equally among ties — no Indices output or scatter (both slow on CPU).
+ */
+function tiledMaxPoolGrad(c: GraphContext, x: string, y: string, g: string, k: number[]): string {
+  const xd = c.dims(x), yd = c.dims(y);
+  const split = [xd[0], xd[1], ...yd.slice(2).flatMap((o, i) => [o, k[i]])];
+  const lifted = [xd[0], xd[1], ...yd.slice(2).flatMap((o) => [o, 1])];
+  const winAxes = k.map((_, i) => 3 + 2 * i);
+  const isMax = c.op('Cast', [c.op('Equal', [c.reshape(x, split), c.reshape(y, lifted)])], { to: { i: c.type(x).dtype } });
+  const share = c.div(c.reshape(g, lifted), c.reduce('ReduceSum', isMax, winAxes));
+  return c.reshape(c.mul(isMax, share), xd);
 }
 
 /** AveragePool: gx = ConvTranspose(g / count, ones) — each input gets the share of every window it is in. */
