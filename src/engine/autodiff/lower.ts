@@ -141,7 +141,20 @@ function lowerResize(c: GraphContext, n: NodeProto): void {
   c.add(identity(cur, n.output[0]));
 }
 
+/** Activations written out in double-capable ops: out = f(c, x). */
+const activation = (f: (c: GraphContext, x: string, n: NodeProto) => string) => (c: GraphContext, n: NodeProto) => c.add(identity(f(c, n.input[0], n), n.output[0]));
+const elu = (c: GraphContext, x: string, alpha: number) => c.op('Where', [c.op('Greater', [x, c.scalar(0)]), x, c.mul(c.sub(c.op('Exp', [x]), c.scalar(1)), c.scalar(alpha))]);
+const hardSigmoid = (c: GraphContext, x: string, a: number, b: number) => c.op('Max', [c.scalar(0), c.op('Min', [c.scalar(1), c.add2(c.mul(x, c.scalar(a)), c.scalar(b))])]);
+
 export const LOWERINGS: Record<string, (c: GraphContext, n: NodeProto) => void> = {
+  Mean: (c, n) => c.add(mk('Mul', [n.input.slice(1).reduce((s, v) => c.add2(s, v), n.input[0]), c.scalar(1 / n.input.length)], [n.output[0]])),
+  Elu: activation((c, x, n) => elu(c, x, attrFloat(n, 'alpha', 1))),
+  Selu: activation((c, x, n) => c.mul(elu(c, x, attrFloat(n, 'alpha', 1.67326319217681884765625)), c.scalar(attrFloat(n, 'gamma', 1.05070102214813232421875)))),
+  HardSigmoid: activation((c, x, n) => hardSigmoid(c, x, attrFloat(n, 'alpha', 0.2), attrFloat(n, 'beta', 0.5))),
+  HardSwish: activation((c, x) => c.mul(x, hardSigmoid(c, x, 1 / 6, 0.5))),
+  Softsign: activation((c, x) => c.div(x, c.add2(c.scalar(1), c.op('Abs', [x])))),
+  PRelu: (c, n) => c.add(mk('Where', [c.op('Greater', [n.input[0], c.scalar(0)]), n.input[0], c.mul(n.input[0], n.input[1])], [n.output[0]])),
+  GlobalMaxPool: (c, n) => c.add(identity(c.reduce('ReduceMax', n.input[0], c.dims(n.input[0]).slice(2).map((_, i) => i + 2)), n.output[0])),
   // softplus(x) = max(x,0) + log(1 + e^{−|x|})
   Softplus: (c, n) => c.add(mk('Add', [c.op('Relu', [n.input[0]]), c.op('Log', [c.add2(c.scalar(1), c.op('Exp', [c.neg(c.op('Abs', [n.input[0]]))]))])], [n.output[0]])),
   Conv: lowerConv,

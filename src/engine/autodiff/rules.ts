@@ -11,6 +11,7 @@ import type { GraphContext } from './context.js';
 import { attrFloat, attrInt, attrInts, attrStr, isFloat, numel } from './ir.js';
 import { axesOf, normAxis, padsOf, sliceParams } from './shapes.js';
 import { NN_RULES } from './rules-nn.js';
+import { MORE_RULES } from './rules-more.js';
 
 export type Grad = string | null;
 export type Rule = (c: GraphContext, n: NodeProto, g: Grad[], need: boolean[]) => Grad[];
@@ -178,7 +179,8 @@ function tileGrad(c: GraphContext, n: NodeProto, g: Grad[]): Grad[] {
 function padGrad(c: GraphContext, n: NodeProto, g: Grad[]): Grad[] {
   const d = c.dims(X(n));
   const pads = padsOf(n, d.length, n.input.map((i) => (i ? c.consts.get(i) : undefined)), c.opset);
-  if (attrStr(n, 'mode', 'constant') !== 'constant' || pads.some((p) => p < 0)) throw new GraphError(`Pad ${n.name}: only constant mode with non-negative pads has a gradient rule.`);
+  if (attrStr(n, 'mode', 'constant') !== 'constant') return MORE_RULES.PadModes(c, n, g, []);
+  if (pads.some((p) => p < 0)) throw new GraphError(`Pad ${n.name} crops (negative pads), which has no gradient rule.`);
   const axes = d.map((_, i) => i);
   return [c.slice(g[0]!, pads.slice(0, d.length), d.map((v, i) => pads[i] + v), axes), ...n.input.slice(1).map(() => null)];
 }
@@ -250,4 +252,5 @@ export const RULES: Record<string, Rule> = {
   Tile: tileGrad,
   Pad: padGrad,
   ...NN_RULES,
+  ...Object.fromEntries(Object.entries(MORE_RULES).filter(([op]) => op !== 'PadModes')),
 };

@@ -141,7 +141,7 @@ function matmulDims(a: readonly number[], b: readonly number[]): number[] {
   return out;
 }
 
-const UNARY = 'Identity Relu LeakyRelu Sigmoid Tanh Erf Gelu Exp Log Sqrt Neg Abs Clip Softmax LogSoftmax Sign Floor Ceil Round Reciprocal Sin Cos Softplus Elu HardSigmoid Selu CumSum Trilu InstanceNormalization LpNormalization HardSwish Mish';
+const UNARY = 'Identity Relu LeakyRelu Sigmoid Tanh Erf Gelu Exp Log Sqrt Neg Abs Clip Softmax LogSoftmax Sign Floor Ceil Round Reciprocal Sin Cos Softplus Elu HardSigmoid Selu CumSum Trilu InstanceNormalization LpNormalization HardSwish Mish Softsign';
 const BROADCAST = 'Add Sub Mul Div Pow Max Min Mod PRelu Sum Mean BitShift';
 const COMPARE = 'Equal Less Greater LessOrEqual GreaterOrEqual And Or Xor';
 

@@ -31,6 +31,10 @@ export const CASES: RuleCase[] = [
   { name: 'Dropout (inference)', inputs: [[4, 3]], build: (b, [x]) => b.op('Dropout', [x]) },
   { name: 'Cast float→double→float', inputs: [[4, 3]], zeros: true, build: (b, [x]) => b.op('Cast', [b.op('Cast', [x], { to: int(11) })], { to: int(1) }) },
   { name: 'Sign/Floor (zero gradient) + x', inputs: [[5]], build: (b, [x]) => b.op('Add', [b.op('Mul', [b.op('Floor', [x]), x]), b.op('Sign', [x])]) },
+  unary('Sin', { zeros: true }), unary('Cos', { zeros: true }), unary('Softsign', { zeros: true }), unary('Softplus', { zeros: true }),
+  unary('Elu', {}, { alpha: float(0.7) }), unary('Selu'), unary('HardSigmoid'), { ...unary('HardSwish', { opset: 14, ranges: [[-5, 5]] }) },
+  binary('PRelu', [[2, 3, 4], [3, 1]]),
+  { name: 'Sum and Mean (variadic, broadcast)', inputs: [[2, 3], [3], [2, 1]], build: (b, [x, y, z]) => b.op('Add', [b.op('Sum', [x, y, z]), b.op('Mean', [x, z])]) },
   // broadcasting arithmetic
   binary('Add', [[2, 3, 4], [3, 1]], { zeros: true }), binary('Sub', [[2, 1, 4], [3, 4]], { zeros: true }),
   binary('Mul', [[2, 3, 4], [4]], { zeros: true }), binary('Div', [[2, 3], [3]], { ranges: [[-2, 2], [0.5, 2]] }),
@@ -81,6 +85,12 @@ export const CASES: RuleCase[] = [
   { name: 'ReduceMean axes attr keepdims 0 (opset 17)', inputs: [[2, 3, 4]], build: (b, [x]) => b.op('ReduceMean', [x], { axes: ints([1]), keepdims: int(0) }) },
   { name: 'ReduceMean axes input (opset 18)', inputs: [[2, 3, 4]], opset: 18, build: (b, [x]) => b.op('ReduceMean', [x, i64(b, [-1])]) },
   { name: 'ReduceSum axes input keepdims (opset 13)', inputs: [[2, 3, 4]], opset: 13, build: (b, [x]) => b.op('ReduceSum', [x, i64(b, [0, 2])]) },
+  { name: 'ReduceMax axes 1 (opset 18)', inputs: [[2, 5, 3]], opset: 18, build: (b, [x]) => b.op('ReduceMax', [x, i64(b, [1])]) },
+  { name: 'ReduceMin keepdims 0', inputs: [[2, 5, 3]], build: (b, [x]) => b.op('ReduceMin', [x], { axes: ints([0, 2]), keepdims: int(0) }) },
+  { name: 'ReduceL2', inputs: [[2, 5, 3]], build: (b, [x]) => b.op('ReduceL2', [x], { axes: ints([-1]) }) },
+  { name: 'ReduceSumSquare', inputs: [[2, 5, 3]], zeros: true, build: (b, [x]) => b.op('ReduceSumSquare', [x], { axes: ints([1]) }) },
+  { name: 'GlobalMaxPool', inputs: [[2, 3, 4, 5]], build: (b, [x]) => b.op('GlobalMaxPool', [x]) },
+  { name: 'GatherElements (opset 16, repeated indices)', inputs: [[3, 4]], opset: 16, build: (b, [x]) => b.op('GatherElements', [x, b.constant(BigInt64Array.from([0n, 2n, 2n, 1n, 0n, 0n, 1n, 3n]), [2, 4])], { axis: int(1) }) },
   // shape ops
   { name: 'Reshape with 0 and -1', inputs: [[2, 3, 4]], build: (b, [x]) => b.op('Reshape', [x, i64(b, [0, -1])]) },
   { name: 'Flatten axis 2', inputs: [[2, 3, 4, 2]], build: (b, [x]) => b.op('Flatten', [x], { axis: int(2) }) },
@@ -104,6 +114,8 @@ export const CASES: RuleCase[] = [
   { name: 'Expand', inputs: [[3, 1]], build: (b, [x]) => b.op('Expand', [x, i64(b, [2, 3, 4])]) },
   { name: 'Tile', inputs: [[2, 1, 3]], build: (b, [x]) => b.op('Tile', [x, i64(b, [2, 3, 1])]) },
   { name: 'Pad constant', inputs: [[2, 3, 4]], build: (b, [x]) => b.op('Pad', [x, i64(b, [0, 1, 2, 1, 0, 3]), b.constant(Float32Array.of(0.5), [])]) },
+  { name: 'Pad reflect (last two axes)', inputs: [[1, 2, 4, 5]], build: (b, [x]) => b.op('Pad', [x, i64(b, [0, 0, 2, 1, 0, 0, 1, 3])], { mode: str('reflect') }) },
+  { name: 'Pad edge', inputs: [[1, 2, 3, 4]], build: (b, [x]) => b.op('Pad', [x, i64(b, [0, 0, 1, 2, 0, 0, 3, 0])], { mode: str('edge') }) },
   { name: 'Pad with axes (opset 18)', inputs: [[2, 3, 4]], opset: 18, build: (b, [x]) => b.op('Pad', [x, i64(b, [1, 2]), '', i64(b, [-1])]) },
   // Resize
   ...(
