@@ -24,10 +24,14 @@ import {
   type Budget,
   type LossSpec,
 } from '../../engine/attacks/index.js';
-import { resizeMask } from '../../engine/attacks/prepare.js';
+import { resizeMask, type BatchItem } from '../../engine/attacks/prepare.js';
+import type { Dataset } from '../../engine/data/dataset.js';
 import { encodeMaskPng, encodePng, loadImage, loadMask } from '../../engine/imaging/index.js';
 import { loadModelPackage } from '../../engine/model/index.js';
 import { action, parsePositiveInt, UsageError } from '../errors.js';
+import { registerPrompts } from './prompts.js';
+import { registerReproduce } from './reproduce.js';
+import { registerUap } from './uap.js';
 
 export const ATTACKS = ['fgsm', 'pgd', 'pgd-l2', 'segpgd', 'cospgd', 'square'] as const;
 export type AttackName = (typeof ATTACKS)[number];
@@ -129,6 +133,9 @@ interface AttackCliOptions extends BudgetFlags {
 /** attack, uap, prompts and reproduce (the dataset-level commands live in their own files). */
 export function registerAttackCommands(program: Command): void {
   registerAttack(program);
+  registerUap(program);
+  registerPrompts(program);
+  registerReproduce(program);
 }
 
 export function registerAttack(program: Command): void {
@@ -227,3 +234,19 @@ async function runAttack(o: AttackCliOptions): Promise<void> {
     await model.dispose();
   }
 }
+
+/** Ground-truth items of a dataset split in chunks of `size` (images decoded per chunk, not all at once). */
+export async function* datasetChunks(ds: Dataset, ids: readonly string[], promptFor: (id: string) => string, size: number): AsyncGenerator<BatchItem[]> {
+  for (let i = 0; i < ids.length; i += size) {
+    const chunk = ids.slice(i, i + size);
+    yield Promise.all(chunk.map(async (id) => ({ id, prompt: promptFor(id), image: await loadImage(ds.imagePath(id)), mask: await loadMask(ds.maskPath(id)) })));
+  }
+}
+
+/** Mean of finite values (NaN when none), rounded for reports. */
+export function meanOf(values: readonly number[]): number {
+  const v = values.filter((x) => Number.isFinite(x));
+  return v.length ? r6(v.reduce((a, b) => a + b, 0) / v.length) : NaN;
+}
+
+export { r6 };
