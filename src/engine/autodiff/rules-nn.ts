@@ -92,16 +92,17 @@ function maxPoolGrad(c: GraphContext, n: NodeProto, g: Grad[]): Grad[] {
 
 /**
  * MaxPool whose windows tile the input exactly (kernel = stride, no pads): g goes to the window's
- * maxima, shared equally among ties — no Indices output or scatter (both slow on CPU).
+ * maxima, shared equally among ties — no Indices output or scatter (both slow on CPU). Values are
+ * brought to the input size by nearest Resize, so every elementwise op runs on equal shapes.
  */
 function tiledMaxPoolGrad(c: GraphContext, x: string, y: string, g: string, k: number[]): string {
-  const xd = c.dims(x), yd = c.dims(y);
-  const split = [xd[0], xd[1], ...yd.slice(2).flatMap((o, i) => [o, k[i]])];
-  const lifted = [xd[0], xd[1], ...yd.slice(2).flatMap((o) => [o, 1])];
-  const winAxes = k.map((_, i) => 3 + 2 * i);
-  const isMax = c.op('Cast', [c.op('Equal', [c.reshape(x, split), c.reshape(y, lifted)])], { to: { i: c.type(x).dtype } });
-  const share = c.div(c.reshape(g, lifted), c.reduce('ReduceSum', isMax, winAxes));
-  return c.reshape(c.mul(isMax, share), xd);
+  const xd = c.dims(x);
+  const scales = c.constant({ dtype: 1, dims: [xd.length], data: Float64Array.from([1, 1, ...k]) }, 'scales');
+  const up = (v: string) => c.op('Resize', [v, '', scales], { mode: { s: 'nearest' }, coordinate_transformation_mode: { s: 'asymmetric' }, nearest_mode: { s: 'floor' } });
+  const isMax = c.op('Cast', [c.op('Equal', [x, up(y)])], { to: { i: c.type(x).dtype } });
+  const windows = k.reduce((a, b) => a * b, 1);
+  const ties = c.mul(c.op('AveragePool', [isMax], { kernel_shape: { ints: k }, strides: { ints: k } }), c.scalar(windows));
+  return c.mul(isMax, up(c.div(g, ties)));
 }
 
 /** AveragePool: gx = ConvTranspose(g / count, ones) — each input gets the share of every window it is in. */
