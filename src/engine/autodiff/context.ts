@@ -21,6 +21,12 @@ const ELEM_NAME: Record<number, ElemType> = {
   [DataType.BOOL]: 'bool',
 };
 
+/** Key for common-subexpression elimination; undefined for attributes that carry tensors or graphs. */
+function cseKey(op: string, inputs: readonly string[], attrs: Record<string, Attr>, nOut: number): string | undefined {
+  if (Object.values(attrs).some((a) => 't' in a || 'g' in a)) return undefined;
+  return `${op}|${nOut}|${inputs.join(',')}|${JSON.stringify(Object.entries(attrs).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
+}
+
 export class GraphContext {
   readonly nodes: NodeProto[] = [];
   readonly types = new Map<string, ValueType>();
@@ -35,6 +41,7 @@ export class GraphContext {
   foldedCount = 0;
   private readonly used = new Set<string>();
   private readonly dedupe = new Map<string, string>();
+  private readonly cse = new Map<string, string[]>();
   private counter = 0;
 
   constructor(readonly opset: number) {}
@@ -103,10 +110,18 @@ export class GraphContext {
     this.nodes.push(node);
   }
 
-  /** Appends a node with fresh outputs; returns their names. */
+  /**
+   * Appends a node with fresh outputs; returns their names. An identical node already in the graph
+   * (same op, inputs and attributes — e.g. the Sigmoid(z) that both Dice and the BCE backward need)
+   * is reused instead (common-subexpression elimination).
+   */
   ops(op: string, inputs: readonly string[], attrs: Record<string, Attr> = {}, nOut = 1): string[] {
+    const key = cseKey(op, inputs, attrs, nOut);
+    const hit = key && this.cse.get(key);
+    if (hit) return hit;
     const outs = Array.from({ length: nOut }, () => this.fresh(op.toLowerCase()));
     this.add(makeNode(op, inputs, outs, attrs, this.fresh(op)));
+    if (key) this.cse.set(key, outs);
     return outs;
   }
   op(op: string, inputs: readonly string[], attrs: Record<string, Attr> = {}): string {
