@@ -78,7 +78,7 @@ def run(cfg: dict, root: Path, out: Path, device: str = "cpu", limit: int | None
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
     bs, epochs, repeat = cfg["batch_size"], cfg["epochs"], cfg.get("repeat", {})
     steps_per_epoch = -(-sum(len(s.ids) * repeat.get(d, 1) for d, s in train.items()) // bs)
-    total = max_steps or steps_per_epoch * epochs
+    total = max_steps or min(steps_per_epoch * epochs, cfg.get("max_steps") or 10**12)
     warmup = min(cfg.get("warmup_steps", 200), max(1, total // 10))
     lam = cfg["loss"]
     deadline = t0 + 60 * cfg["max_minutes"] if cfg.get("max_minutes") else None
@@ -90,8 +90,8 @@ def run(cfg: dict, root: Path, out: Path, device: str = "cpu", limit: int | None
         model.train()
         items, losses, te = epoch_items(rng, train, repeat), [], time.time()
         for b in range(0, len(items), bs):
-            if step >= total:
-                break
+            if step >= total or (deadline and time.time() > deadline):
+                break  # the epoch is cut short, then validated and checkpointed as usual
             ids, am, x, m = (t.to(device) for t in make_batch(rng, gen, train, items[b:b + bs], tok, cfg["neg_prob"]))
             for g in opt.param_groups:
                 g["lr"] = lr_at(step, total, cfg["lr"], warmup)
