@@ -214,7 +214,7 @@ async function runAttack(o: AttackCliOptions): Promise<void> {
       ...(m.targetDice !== undefined ? { targetDice: r6(m.targetDice) } : {}),
       preQuantisation: { dice: r6(m.preQuantisation.dice), iou: r6(m.preQuantisation.iou) },
       success: res.success[0],
-      successCriterion: res.targeted ? (o.target === 'empty' ? 'area ≤ 0.1 × clean area' : 'Dice with the target ≥ 0.5') : 'Dice ≤ 0.5 × clean Dice',
+      successCriterion: res.targeted ? (o.target === 'empty' ? 'area ≤ 0.1 × clean area' : 'Dice with the target ≥ 0.5') : 'Dice ≤ 0.5 × clean Dice (clean Dice > 0)',
       trace: res.trace.map((row) => r6(row[0])),
       perturbationPng: { mapping: 'grey = 0.5 + δ × amplification', amplification: r6(pert.amplification) },
       provider: res.provider,

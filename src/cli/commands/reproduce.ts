@@ -206,7 +206,7 @@ How to read the tables:
   perturbations "silently destroyed by 8-bit saving", made visible. PGD's α = 2/255 is in the row's units,
   as in the paper: in normalised rows ${s.steps} steps travel at most ${s.steps * 2}/255 ≈ ${((s.steps * 2) / 255).toFixed(2)} normalised units, so PGD
   cannot reach ε = 0.5 — the paper's protocol, kept for the reproduction.
-- Success: adversarial Dice ≤ ½ clean Dice. 95% CI: percentile bootstrap of the mean Dice (2000 resamples,
+- Success: adversarial Dice ≤ ½ clean Dice; images with clean Dice 0 are left out of the rate. 95% CI: percentile bootstrap of the mean Dice (2000 resamples,
   seed ${s.seed}). Robust Dice: per image the minimum over all attack rows.
 
 Why our numbers differ from the paper's:

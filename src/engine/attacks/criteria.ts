@@ -20,10 +20,13 @@ export interface Criterion {
 /** Dice(prediction, reference) < t. */
 export const diceBelow = (t: number): Criterion => ({ name: `dice<${t}`, test: (c) => dice(c.prediction, c.reference) < t });
 
-/** Dice dropped by at least `fraction` of the clean Dice: adv ≤ (1 − fraction)·clean. */
+/** Dice dropped by at least `fraction` of a non-zero clean Dice: adv ≤ (1 − fraction)·clean, clean > 0. */
 export const diceDrop = (fraction = 0.5): Criterion => ({
   name: `dice-drop>=${fraction}`,
-  test: (c) => dice(c.prediction, c.reference) <= (1 - fraction) * dice(c.cleanPrediction, c.reference),
+  test: (c) => {
+    const clean = dice(c.cleanPrediction, c.reference);
+    return clean > 0 && dice(c.prediction, c.reference) <= (1 - fraction) * clean;
+  },
 });
 
 /** Predicted foreground area < t (fraction of the image): the lesion was erased. */

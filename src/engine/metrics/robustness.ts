@@ -3,7 +3,9 @@
  *   Attack success per image: adversarial Dice ≤ (1 − relativeDrop)·clean Dice (default: a drop of at
  *   least half the clean Dice), or adversarial Dice < `threshold` when a threshold is stated.
  *   Robust Dice per image: the minimum over the attacks run (AutoAttack-style worst case).
- * NaN entries (no valid value) are excluded and counted.
+ * NaN entries (no valid value) are excluded and counted. With the relative-drop criterion an image whose
+ * clean Dice is already 0 has nothing left to destroy: it is not a valid pair (excluded from the rate),
+ * so a model that fails on clean images does not inflate the attack's success rate.
  */
 export interface SuccessCriterion {
   /** Success when adv ≤ (1 − relativeDrop)·clean; default 0.5. Ignored when `threshold` is set. */
@@ -14,7 +16,7 @@ export interface SuccessCriterion {
 
 export function attackSucceeded(clean: number, adversarial: number, c: SuccessCriterion = {}): boolean {
   if (c.threshold !== undefined) return adversarial < c.threshold;
-  return adversarial <= (1 - (c.relativeDrop ?? 0.5)) * clean;
+  return clean > 0 && adversarial <= (1 - (c.relativeDrop ?? 0.5)) * clean;
 }
 
 export interface SuccessRate {
@@ -30,7 +32,7 @@ export function successRate(clean: readonly number[], adversarial: readonly numb
   let valid = 0;
   clean.forEach((cl, i) => {
     const adv = adversarial[i];
-    if (Number.isNaN(cl) || Number.isNaN(adv)) return;
+    if (Number.isNaN(cl) || Number.isNaN(adv) || (c.threshold === undefined && cl === 0)) return;
     valid++;
     if (attackSucceeded(cl, adv, c)) successes++;
   });
