@@ -168,7 +168,7 @@ async function runAttack(o: AttackCliOptions): Promise<void> {
   const model = await createAttackModel(pkg, { provider: o.provider, threads: o.threads });
   try {
     // The PNGs written are 8-bit, so the attack quantises to the 8-bit lattice whatever the source.
-    const batch = await prepareBatch(model, [{ image, mask: gt, prompt: o.prompt, id: o.image }], { levels: 255, channels: budget.units === 'normalised' ? 3 : 'auto' });
+    const batch = await prepareBatch(model, [{ image, mask: gt, prompt: o.prompt, id: o.image, spacingMm: image.source.pixelSpacingMm }], { levels: 255, channels: budget.units === 'normalised' ? 3 : 'auto' });
     let target: Uint8Array | undefined;
     if (o.target === 'empty') target = new Uint8Array(batch.width * batch.height);
     else if (o.target) target = resizeMask(await loadMask(o.target), batch.width, batch.height);
@@ -210,6 +210,7 @@ async function runAttack(o: AttackCliOptions): Promise<void> {
       psnr: r6(m.psnr),
       ssim: r6(m.ssim),
       hd95: { clean: r6(m.clean.hd95), adversarial: r6(m.adversarial.hd95), unit: 'pixels at the model resolution; image diagonal when exactly one mask is empty' },
+      ...(m.clean.hd95Mm !== undefined ? { hd95Mm: { clean: r6(m.clean.hd95Mm), adversarial: r6(m.adversarial.hd95Mm ?? NaN), unit: 'mm (DICOM pixel spacing scaled to the model resolution)' } } : {}),
       area: { clean: r6(m.clean.area), adversarial: r6(m.adversarial.area) },
       ...(m.targetDice !== undefined ? { targetDice: r6(m.targetDice) } : {}),
       preQuantisation: { dice: r6(m.preQuantisation.dice), iou: r6(m.preQuantisation.iou) },
