@@ -63,10 +63,11 @@ export function buildGradientGraph(source: Uint8Array | ModelProto, opts: Gradie
   /** Copies `from` into the stable output name callers use. */
   const publish = (from: string, to: string) => (ctx.add(makeNode('Identity', [from], [to], {}, ctx.fresh('Output'))), to);
   const mark = ctx.nodes.length;
-  const loss = publish(appendLoss(ctx, logits, opts.loss), names.loss);
+  const { loss: lossValue, dLogits } = appendLoss(ctx, logits, opts.loss);
+  const loss = publish(lossValue, names.loss);
   const lossNodes = new Set(ctx.nodes.slice(mark));
-  const ops = [...new Set(pathNodes(ctx, wrt, loss).nodes.filter((n) => forward.has(n)).map((n) => n.opType))].sort();
-  const grad = publish(backward(ctx, loss, wrt), names.grad);
+  const ops = [...new Set(pathNodes(ctx, wrt, logits).nodes.filter((n) => forward.has(n)).map((n) => n.opType))].sort();
+  const grad = publish(backward(ctx, logits, wrt, dLogits), names.grad);
   if (opts.step) publish(appendPgdStep(ctx, grad, opts.step), names.xNext!);
   const outs = [names.logits, names.loss, names.grad, ...(names.xNext ? [names.xNext] : [])];
   const out = ctx.toModel(model, outs);

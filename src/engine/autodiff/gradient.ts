@@ -45,13 +45,15 @@ export function assertSupported(c: GraphContext, wrt: string, target: string): v
   if (missing.length) throw new UnsupportedOpError(missing.map((n) => ({ op: n.domain ? `${n.domain}.${n.opType}` : n.opType, node: n.name })));
 }
 
-/** Appends the backward graph; returns the name of d loss / d wrt. */
-export function backward(c: GraphContext, loss: string, wrt: string): string {
-  assertSupported(c, wrt, loss);
-  const { nodes, live } = pathNodes(c, wrt, loss);
-  const ld = c.dims(loss);
-  const seed = ld.length === 0 ? c.scalar(1) : c.op('Expand', [c.scalar(1), c.ints(ld)]);
-  const grads = new Map<string, string>([[loss, seed]]);
+/**
+ * Appends the backward graph; returns the name of d target / d wrt. `seed` is the gradient arriving at
+ * `target` (default ones: target is the loss itself).
+ */
+export function backward(c: GraphContext, target: string, wrt: string, seed?: string): string {
+  assertSupported(c, wrt, target);
+  const { nodes, live } = pathNodes(c, wrt, target);
+  const td = c.dims(target);
+  const grads = new Map<string, string>([[target, seed ?? (td.length === 0 ? c.scalar(1) : c.op('Expand', [c.scalar(1), c.ints(td)]))]]);
   for (const n of [...nodes].reverse()) {
     const gy = n.output.map((o) => grads.get(o) ?? null);
     if (gy.every((g) => g === null)) continue;
