@@ -92,17 +92,23 @@ function maxPoolGrad(c: GraphContext, n: NodeProto, g: Grad[]): Grad[] {
 
 /**
  * MaxPool whose windows tile the input exactly (kernel = stride, no pads): g goes to the window's
- * maxima, shared equally among ties — no Indices output or scatter (both slow on CPU). Values are
- * brought to the input size by nearest Resize, so every elementwise op runs on equal shapes.
+ * first maximum in row-major order — the element PyTorch and ORT's Indices pick — without the slow
+ * Indices output or a scatter. Ties are broken by weighting the maxima with a per-window countdown
+ * (K, K−1, …, 1) and keeping the largest; values reach input size by nearest Resize, so every
+ * elementwise op runs on equal shapes.
  */
 function tiledMaxPoolGrad(c: GraphContext, x: string, y: string, g: string, k: number[]): string {
   const xd = c.dims(x);
+  const dtype = { to: { i: c.type(x).dtype } };
   const scales = c.constant({ dtype: 1, dims: [xd.length], data: Float64Array.from([1, 1, ...k]) }, 'scales');
   const up = (v: string) => c.op('Resize', [v, '', scales], { mode: { s: 'nearest' }, coordinate_transformation_mode: { s: 'asymmetric' }, nearest_mode: { s: 'floor' } });
-  const isMax = c.op('Cast', [c.op('Equal', [x, up(y)])], { to: { i: c.type(x).dtype } });
-  const windows = k.reduce((a, b) => a * b, 1);
-  const ties = c.mul(c.op('AveragePool', [isMax], { kernel_shape: { ints: k }, strides: { ints: k } }), c.scalar(windows));
-  return c.mul(isMax, up(c.div(g, ties)));
+  const pool = (v: string) => c.op('MaxPool', [v], { kernel_shape: { ints: k }, strides: { ints: k } });
+  const K = k.reduce((a, b) => a * b, 1);
+  const countdown = c.floats(Float64Array.from({ length: K }, (_, j) => K - j), [1, 1, ...k]);
+  const priority = c.op('Tile', [countdown, c.ints([1, 1, ...xd.slice(2).map((d, i) => d / k[i])])]);
+  const ranked = c.mul(c.op('Cast', [c.op('Equal', [x, up(y)])], dtype), priority);
+  const first = c.op('Cast', [c.op('Equal', [ranked, up(pool(ranked))])], dtype);
+  return c.mul(first, up(g));
 }
 
 /** AveragePool: gx = ConvTranspose(g / count, ones) — each input gets the share of every window it is in. */

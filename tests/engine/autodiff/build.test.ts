@@ -9,6 +9,7 @@ import { GraphBuilder, int, ints } from '../../../src/engine/onnx/builder.js';
 import { decodeModel, encodeModel } from '../../../src/engine/onnx/proto.js';
 import { buildGradientGraph, cachedGradientGraph, GraphError, UnsupportedOpError } from '../../../src/engine/autodiff/index.js';
 import { buildTestVlsm } from '../../fixtures/test-vlsm.js';
+import { makeRunner } from './ort.js';
 import { buildClipsegStyle } from '../../fixtures/models/clipseg-style.js';
 
 const small = (opset: number, body: (b: GraphBuilder, x: string) => string, dims: (number | string)[] = [1, 2, 4, 4]) => {
@@ -95,6 +96,17 @@ describe('buildGradientGraph', () => {
     const nodes = nodesOf(buildGradientGraph(m, { loss: { kind: 'bce' } }).bytes);
     expect(nodes.some((n) => n.opType === 'ReduceSum')).toBe(true);
     expect(nodes.map((n) => n.opType)).not.toContain('Shape');
+  });
+
+  test('MaxPool ties send the gradient to the first maximum of each window, as PyTorch does', async () => {
+    const m = small(17, (b, x) => b.op('MaxPool', [x], { kernel_shape: ints([2, 2]), strides: ints([2, 2]) }), [1, 1, 4, 4]);
+    const g = buildGradientGraph(m, { loss: { kind: 'bce' } });
+    // windows: all equal | max twice (positions 1 and 2) | distinct | max at the last position
+    const x = Float32Array.from([5, 5, 1, 3, 5, 5, 3, 0, 0, 2, 1, 0, 1, 0, 1, 4]);
+    const run = await makeRunner(g.bytes);
+    const r = await run({ pixel_values: { type: 'float32', data: x, dims: [1, 1, 4, 4] }, mask: { type: 'float32', data: new Float32Array(4), dims: [1, 1, 2, 2] } }, ['grad_pixel_values']);
+    const nonzero = [...(r.grad_pixel_values.data as Float32Array)].map((v, i) => (v !== 0 ? i : -1)).filter((i) => i >= 0);
+    expect(nonzero).toEqual([0, 3, 9, 15]);
   });
 
   test('gradient graphs are cached on disk by model sha256 and options', () => {
