@@ -36,6 +36,8 @@ export class GraphContext {
   /** Shapes declared in the source model's value_info, used for ops without a shape rule. */
   readonly declared = new Map<string, ValueType>();
   readonly inputs: string[] = [];
+  /** Why a node's output types could not be inferred (dynamic shapes, ops without a shape rule). */
+  readonly shapeErrors = new Map<NodeProto, string>();
   /** Element type of the float constants rules emit (DOUBLE in the float64 twin). */
   floatType: number = DataType.FLOAT;
   foldedCount = 0;
@@ -96,7 +98,15 @@ export class GraphContext {
     const known = node.input.every((i, k) => !i || inT[k]);
     const fn = SHAPES[node.opType];
     let out: ValueType[] | undefined;
-    if (known && fn && !node.domain && node.opType !== 'NonZero') out = fn(node, inT, inC, this.opset);
+    if (known && fn && !node.domain && node.opType !== 'NonZero') {
+      try {
+        out = fn(node, inT, inC, this.opset);
+      } catch (e) {
+        // Left untyped: harmless off the gradient path; on it, the driver reports the node with this reason.
+        if (!(e instanceof GraphError)) throw e;
+        this.shapeErrors.set(node, e.message);
+      }
+    }
     const folded = known ? tryFold(node, inC, out, inT as ValueType[], this.opset) : undefined;
     if (folded) {
       node.output.forEach((o, i) => o && (this.consts.set(o, folded[i]), this.types.set(o, { dtype: folded[i].dtype, dims: folded[i].dims })));

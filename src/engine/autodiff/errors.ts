@@ -3,12 +3,12 @@
 /** A node on the path from the wrt input to the loss has an op without a gradient rule. */
 export class UnsupportedOpError extends Error {
   override name = 'UnsupportedOpError';
-  constructor(readonly nodes: readonly { op: string; node: string }[]) {
+  constructor(readonly nodes: readonly { op: string; node: string; reason?: string }[]) {
     const types = [...new Set(nodes.map((n) => n.op))].sort();
+    const list = nodes.map((n) => `${n.node || '<unnamed>'} [${n.op}${n.reason ? `: ${n.reason.replace(/\.$/, '')}` : ''}]`);
     super(
       `No gradient rule for op${types.length > 1 ? 's' : ''} ${types.join(', ')} ` +
-        `(node${nodes.length > 1 ? 's' : ''} ${nodes.map((n) => `${n.node || '<unnamed>'} [${n.op}]`).join(', ')}); ` +
-        'attack this model with black-box attacks instead.',
+        `(node${nodes.length > 1 ? 's' : ''} ${list.join(', ')}); attack this model with black-box attacks instead.`,
     );
   }
 }

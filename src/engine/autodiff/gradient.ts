@@ -42,7 +42,9 @@ export function assertSupported(c: GraphContext, wrt: string, target: string): v
   const missing = pathNodes(c, wrt, target).nodes.filter(
     (n) => !RULES[n.opType] || n.domain || (n.input.every((i) => !i || c.has(i)) && n.output.some((o) => o && !c.has(o))),
   );
-  if (missing.length) throw new UnsupportedOpError(missing.map((n) => ({ op: n.domain ? `${n.domain}.${n.opType}` : n.opType, node: n.name })));
+  if (missing.length) {
+    throw new UnsupportedOpError(missing.map((n) => ({ op: n.domain ? `${n.domain}.${n.opType}` : n.opType, node: n.name, reason: c.shapeErrors.get(n) })));
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import type { GraphContext } from './context.js';
 import { GraphError } from './errors.js';
 import { attrFloat, attrInt, attrStr } from './ir.js';
 import type { Grad, Rule } from './rules.js';
-import { axesOf, normAxis, padsOf } from './shapes.js';
+import { axesOf, normAxis, padsOf, parseEinsum } from './shapes.js';
 
 const X = (n: NodeProto) => n.input[0], Y = (n: NodeProto) => n.output[0];
 const floatOf = (c: GraphContext, cond: string, like: string) => c.op('Cast', [cond], { to: { i: c.type(like).dtype } });
@@ -67,7 +67,29 @@ function transpose(m: Float64Array, rows: number, cols: number): Float64Array {
   return t;
 }
 
+/**
+ * Einsum: g_k = einsum(out, others → S_k); subscripts of operand k that appear nowhere else were
+ * summed over and come back by broadcasting (Unsqueeze + Expand).
+ */
+function einsumGrad(c: GraphContext, n: NodeProto, g: Grad[], need: boolean[]): Grad[] {
+  const { inputs, output } = parseEinsum(n);
+  return inputs.map((subs, k) => {
+    if (!need[k]) return null;
+    const others = inputs.filter((_, j) => j !== k);
+    const seen = new Set(output + others.join(''));
+    const kept = [...subs].filter((l) => seen.has(l)).join('');
+    const eq = `${[output, ...others].join(',')}->${kept}`;
+    let gk = c.op('Einsum', [g[0]!, ...n.input.filter((_, j) => j !== k)], { equation: { s: eq } });
+    if (kept.length < subs.length) {
+      const missing = [...subs].map((l, i) => (seen.has(l) ? -1 : i)).filter((i) => i >= 0);
+      gk = c.op('Expand', [c.unsqueeze(gk, missing), c.ints(c.dims(n.input[k]))]);
+    }
+    return gk;
+  });
+}
+
 export const MORE_RULES: Record<string, Rule> = {
+  Einsum: einsumGrad,
   Sum: (_c, n, g) => n.input.map(() => g[0]),
   Mean: (c, n, g) => n.input.map(() => c.mul(g[0]!, c.scalar(1 / n.input.length))),
   // x > 0 ? g : g·slope; gslope = x > 0 ? 0 : g·x

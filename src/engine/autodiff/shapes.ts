@@ -11,6 +11,19 @@ import { attr, attrInt, attrInts, numel, tensorDims, type ConstValue, type Value
 
 export type ShapeFn = (n: NodeProto, t: (ValueType | undefined)[], c: (ConstValue | undefined)[], opset: number) => ValueType[];
 
+/** Einsum subscripts (explicit or implicit output); ellipses and diagonals are not supported. */
+export function parseEinsum(n: NodeProto): { inputs: string[]; output: string } {
+  const eq = (attr(n, 'equation')?.s ? new TextDecoder().decode(attr(n, 'equation')!.s) : '').replace(/\s/g, '');
+  if (eq.includes('.')) throw new GraphError(`Einsum ${n.name} uses an ellipsis, which is not supported.`);
+  const [lhs, rhs] = eq.split('->');
+  const inputs = lhs.split(',');
+  if (inputs.some((subs) => new Set(subs).size !== subs.length)) throw new GraphError(`Einsum ${n.name} takes a diagonal (repeated subscript), which is not supported.`);
+  const counts = new Map<string, number>();
+  for (const l of lhs.replace(/,/g, '')) counts.set(l, (counts.get(l) ?? 0) + 1);
+  const output = rhs ?? [...counts].filter(([, k]) => k === 1).map(([l]) => l).sort().join('');
+  return { inputs, output };
+}
+
 export function broadcastDims(...shapes: (readonly number[])[]): number[] {
   const rank = Math.max(...shapes.map((s) => s.length));
   return Array.from({ length: rank }, (_, i) => {
@@ -268,8 +281,11 @@ export const SHAPES: Record<string, ShapeFn> = {
     return [{ dtype: t[0]!.dtype, dims: d.map((v, i) => v + p[i] + p[i + d.length]) }];
   },
   Resize: (n, t, c, o) => [{ dtype: t[0]!.dtype, dims: resizeDims(n, t[0]!.dims, c, o).out }],
-  Einsum: (n) => {
-    throw new GraphError(`Einsum (${n.name}) has no static shape rule.`);
+  Einsum: (n, t) => {
+    const { inputs, output } = parseEinsum(n);
+    const size = new Map<string, number>();
+    inputs.forEach((subs, k) => [...subs].forEach((l, i) => size.set(l, t[k]!.dims[i])));
+    return [{ dtype: t[0]!.dtype, dims: [...output].map((l) => size.get(l)!) }];
   },
   NonZero: (n) => {
     throw new GraphError(`NonZero (${n.name}) depends on data; it is only supported when it can be constant-folded.`);

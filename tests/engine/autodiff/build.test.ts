@@ -44,6 +44,11 @@ describe('buildGradientGraph', () => {
     expect((err as UnsupportedOpError).nodes).toHaveLength(3);
   });
 
+  test('a node on the path whose shape cannot be inferred is reported with the reason', () => {
+    const m = small(17, (b, x) => b.op('Reshape', [x, b.op('Cast', [b.op('Floor', [b.op('ReduceMax', [x], { keepdims: int(0), axes: ints([0, 1, 2, 3]) })])], { to: int(7) })]));
+    expect(() => buildGradientGraph(m, { loss: { kind: 'bce' } })).toThrow(/Reshape: .*non-constant shape/);
+  });
+
   test('ops off the path need no rule (text branch, shape sub-graphs)', () => {
     const m = small(17, (b, x) => b.op('Add', [x, b.op('Trilu', [b.constant(Float32Array.from({ length: 32 }, (_, i) => i), [2, 4, 4])])]));
     expect(() => buildGradientGraph(m, { loss: { kind: 'bce' } })).not.toThrow();

@@ -44,6 +44,9 @@ export const CASES: RuleCase[] = [
   { name: 'Where broadcast', inputs: [[3, 4], [4]], build: (b, [x, y]) => b.op('Where', [b.constant(Uint8Array.from([1, 0, 0, 1, 1, 1, 0, 1, 0, 0, 1, 0]), [3, 4]), x, y]) },
   // matrix products
   binary('MatMul', [[2, 1, 3, 4], [5, 4, 2]]), binary('MatMul', [[3, 4], [4]]), binary('MatMul', [[4], [2, 4, 3]]),
+  { name: 'Einsum attention scores bhqd,bhkd->bhqk', inputs: [[2, 2, 3, 4], [2, 2, 5, 4]], build: (b, [q, k]) => b.op('Einsum', [q, k], { equation: str('bhqd,bhkd->bhqk') }) },
+  { name: 'Einsum index summed in one operand only (ijs,jk->ik)', inputs: [[3, 4, 2]], build: (b, [x], w) => b.op('Einsum', [x, w([4, 5])], { equation: str('ijs,jk->ik') }) },
+  { name: 'Einsum implicit output (ij,jk)', inputs: [[3, 4], [4, 2]], build: (b, [x, y]) => b.op('Einsum', [x, y], { equation: str('ij,jk') }) },
   { name: 'MatMul with weights', inputs: [[2, 3, 4]], build: (b, [x], w) => b.op('MatMul', [x, w([4, 5])]) },
   {
     name: 'Gemm transA transB alpha beta', inputs: [[4, 3], [5, 4], [5]],
