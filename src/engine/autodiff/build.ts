@@ -64,7 +64,7 @@ export function buildGradientGraph(source: Uint8Array | ModelProto, opts: Gradie
   const publish = (from: string, to: string) => (ctx.add(makeNode('Identity', [from], [to], {}, ctx.fresh('Output'))), to);
   const mark = ctx.nodes.length;
   const { loss: lossValue, dLogits } = appendLoss(ctx, logits, opts.loss);
-  const loss = publish(lossValue, names.loss);
+  publish(lossValue, names.loss);
   const lossNodes = new Set(ctx.nodes.slice(mark));
   const ops = [...new Set(pathNodes(ctx, wrt, logits).nodes.filter((n) => forward.has(n)).map((n) => n.opType))].sort();
   const grad = publish(backward(ctx, logits, wrt, dLogits), names.grad);

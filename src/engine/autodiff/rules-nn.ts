@@ -178,7 +178,7 @@ function resizeGrad(c: GraphContext, n: NodeProto, g: Grad[]): Grad[] {
   const x = n.input[0];
   const d = c.dims(x);
   const { out, scales } = resizeDims(n, d, n.input.map((i) => (i ? c.consts.get(i) : undefined)), c.opset);
-  const changed = d.map((v, i) => i).filter((i) => out[i] !== d[i] || scales[i] !== 1);
+  const changed = d.map((_, i) => i).filter((i) => out[i] !== d[i] || scales[i] !== 1);
   if (changed.some((a) => a < d.length - 2)) throw new GraphError(`Resize ${n.name} resizes a non-spatial axis, which has no gradient rule.`);
   let cur = g[0]!;
   for (const a of changed) {

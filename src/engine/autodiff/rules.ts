@@ -19,7 +19,7 @@ export type Rule = (c: GraphContext, n: NodeProto, g: Grad[], need: boolean[]) =
 const [X, Y] = [(n: NodeProto) => n.input[0], (n: NodeProto) => n.output[0]];
 /** Rule for a unary op whose gx = g · f(c, node). */
 const chain = (f: (c: GraphContext, n: NodeProto) => string): Rule => (c, n, g) => [c.mul(g[0]!, f(c, n))];
-const passThrough: Rule = (c, n, g) => n.input.map((_, i) => (i === 0 ? g[0] : null));
+const passThrough: Rule = (_c, n, g) => n.input.map((_, i) => (i === 0 ? g[0] : null));
 const noGrad: Rule = (_c, n) => n.input.map(() => null);
 
 /** Concat of output gradients, zeros for outputs nobody used (Split). */
