@@ -128,6 +128,7 @@ interface AttackCliOptions extends BudgetFlags {
   frame?: number;
   provider: 'auto' | 'cpu' | 'cuda';
   threads?: number;
+  graphCache?: string;
 }
 
 /** attack, uap, prompts and reproduce (the dataset-level commands live in their own files). */
@@ -152,6 +153,7 @@ export function registerAttack(program: Command): void {
     .option('--frame <n>', 'frame of a multi-frame DICOM (0-based)', (v) => Number(v))
     .option('--provider <p>', 'execution provider: auto, cpu or cuda', 'auto')
     .option('--threads <n>', 'intra-op threads (default: all cores)', parsePositiveInt('threads'))
+    .option('--graph-cache <dir>', 'keep built gradient graphs here and reuse them (keyed by model sha256 and options)')
     .option('--json', 'print {"clean":{"dice","iou"},"adversarial":{"dice","iou"},"linf255","l2","steps","ms"}')
     .action(action(runAttack));
 }
@@ -165,7 +167,7 @@ async function runAttack(o: AttackCliOptions): Promise<void> {
   if (gt && (gt.width !== image.width || gt.height !== image.height)) {
     throw new UsageError(`Mask ${o.mask} is ${gt.width}×${gt.height} but image ${o.image} is ${image.width}×${image.height}.`);
   }
-  const model = await createAttackModel(pkg, { provider: o.provider, threads: o.threads });
+  const model = await createAttackModel(pkg, { provider: o.provider, threads: o.threads, graphCacheDir: o.graphCache });
   try {
     // The PNGs written are 8-bit, so the attack quantises to the 8-bit lattice whatever the source.
     const batch = await prepareBatch(model, [{ image, mask: gt, prompt: o.prompt, id: o.image, spacingMm: image.source.pixelSpacingMm }], { levels: 255, channels: budget.units === 'normalised' ? 3 : 'auto' });

@@ -161,7 +161,7 @@ async function runReproduce(o: ReproduceOptions): Promise<void> {
   const sections: string[] = [];
   for (const dir of dirs) {
     const pkg: ModelPackage = await loadModelPackage(dir);
-    const model = await createAttackModel(pkg, { provider: 'cpu', threads: o.threads });
+    const model = await createAttackModel(pkg, { provider: 'cpu', threads: o.threads, graphCacheDir: resolve('.cache', 'gradient-graphs') });
     try {
       sections.push(`## ${pkg.manifest.name} ${pkg.manifest.version}\n\n\`model.onnx\` sha256 \`${pkg.sha256}\`; input ${model.width}×${model.height}; std ${model.std.map((s) => s.toFixed(4)).join(', ')}.`);
       for (const name of datasets) {

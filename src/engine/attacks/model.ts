@@ -9,6 +9,7 @@
  * combination; each returns logits, the loss, ∂loss/∂x and x_next (one fused PGD step).
  */
 import { buildGradientGraph } from '../autodiff/build.js';
+import { cachedGradientGraph } from '../autodiff/cache.js';
 import type { LossConfig } from '../autodiff/losses.js';
 import type { ModelPackage } from '../model/package.js';
 import { normalise } from '../model/preprocess.js';
@@ -70,20 +71,26 @@ export interface AttackModel {
 export interface AttackModelOptions extends SegmenterOptions {
   /** Use the fused PGD-step graph (default true); falls back to the plain gradient graph if it fails to load. */
   fusedStep?: boolean;
+  /** Keep built gradient graphs in this folder (keyed by model sha256 and options) and reuse them. */
+  graphCacheDir?: string;
 }
 
 export async function createAttackModel(pkg: ModelPackage, opts: AttackModelOptions = {}): Promise<AttackModel> {
   const seg: Segmenter = await createSegmenter(pkg, opts);
   const m = pkg.manifest;
   const { width: W, height: H } = m.input;
-  const graphs = new Map<string, Promise<Session>>();
+  interface GradientSession {
+    session: Session;
+    grad: string;
+  }
+  const graphs = new Map<string, Promise<GradientSession>>();
   const counts = { forward: 0, gradient: 0 };
 
   const expandTexts = (prompts: readonly string[], batch: number) => (prompts.length === 1 && batch > 1 ? Array.from({ length: batch }, () => prompts[0]) : [...prompts]);
 
   let mode: 'fused' | 'unfused' | null = opts.fusedStep === false ? 'unfused' : null;
 
-  function build(batch: number, tokens: number, loss: LossConfig, norm: 'linf' | 'l2', fused: boolean): Promise<Session> {
+  function build(batch: number, tokens: number, loss: LossConfig, norm: 'linf' | 'l2', fused: boolean): Promise<GradientSession> {
     const key = JSON.stringify([batch, tokens, loss, norm, fused]);
     let s = graphs.get(key);
     if (!s) {
@@ -92,8 +99,10 @@ export async function createAttackModel(pkg: ModelPackage, opts: AttackModelOpti
       if (io.attentionMask) shapes[io.attentionMask] = [batch, tokens];
       s = (async () => {
         const step = fused ? { mean: m.input.mean, std: m.input.std, norm } : undefined;
-        const g = buildGradientGraph(pkg.modelBytes, { wrt: io.pixelValues, logits: io.logits, loss, inputShapes: shapes, step });
-        return createSession(g.bytes, { provider: opts.provider, threads: opts.threads, optimization: 'all' }, `${pkg.dir}/model.onnx (gradient graph)`);
+        const gopts = { wrt: io.pixelValues, logits: io.logits, loss, inputShapes: shapes, step };
+        const g = opts.graphCacheDir ? cachedGradientGraph(pkg.modelBytes, gopts, opts.graphCacheDir) : buildGradientGraph(pkg.modelBytes, gopts);
+        const session = await createSession(g.bytes, { provider: opts.provider, threads: opts.threads, optimization: 'all' }, `${pkg.dir}/model.onnx (gradient graph)`);
+        return { session, grad: g.outputs.grad };
       })();
       graphs.set(key, s);
       s.catch(() => graphs.delete(key));
@@ -101,7 +110,7 @@ export async function createAttackModel(pkg: ModelPackage, opts: AttackModelOpti
     return s;
   }
 
-  async function gradientSession(batch: number, tokens: number, loss: LossConfig, norm: 'linf' | 'l2'): Promise<Session> {
+  async function gradientSession(batch: number, tokens: number, loss: LossConfig, norm: 'linf' | 'l2'): Promise<GradientSession> {
     if (mode === 'unfused') return build(batch, tokens, loss, norm, false);
     try {
       const s = await build(batch, tokens, loss, norm, true);
@@ -140,7 +149,7 @@ export async function createAttackModel(pkg: ModelPackage, opts: AttackModelOpti
         req.loss.kind === 'dicece'
           ? { kind: 'dicece', lambdaDice: req.loss.lambdaDice, lambdaCe: req.loss.lambdaCe, targeted: req.targeted, weighted: !!req.weights }
           : { kind: req.loss.kind, targeted: req.targeted, weighted: !!req.weights };
-      const session = await gradientSession(req.batch, enc.dims[1], loss, req.norm);
+      const { session, grad: gradName } = await gradientSession(req.batch, enc.dims[1], loss, req.norm);
       const img = [req.batch, 3, H, W];
       const feeds: Record<string, TensorValue> = {
         [m.io.inputIds]: { type: 'int64', data: enc.inputIds, dims: enc.dims },
@@ -154,16 +163,15 @@ export async function createAttackModel(pkg: ModelPackage, opts: AttackModelOpti
         feeds.x_orig = { type: 'float32', data: req.xOrig, dims: img };
         feeds.epsilon = { type: 'float32', data: Float32Array.of(req.eps), dims: [] };
         feeds.alpha = { type: 'float32', data: Float32Array.of(req.alpha), dims: [] };
-        const out = await session.run(feeds, [m.io.logits, 'loss', 'grad_x', 'x_next']);
+        const out = await session.run(feeds, [m.io.logits, 'loss', gradName, 'x_next']);
         return {
           logits: out[m.io.logits].data as Float32Array,
           loss: Number((out.loss.data as Float32Array)[0]),
-          grad: out.grad_x.data as Float32Array,
+          grad: out[gradName].data as Float32Array,
           xNext: out.x_next.data as Float32Array,
         };
       }
       feeds[m.io.pixelValues] = { type: 'float32', data: normalise(Float32Array.from(req.x), m), dims: img };
-      const gradName = `grad_${m.io.pixelValues}`;
       const out = await session.run(feeds, [m.io.logits, 'loss', gradName]);
       // chain rule through (x − mean)/std: ∂L/∂x = ∂L/∂pixel_values / std, per channel
       const g = out[gradName].data as Float32Array;
@@ -173,7 +181,7 @@ export async function createAttackModel(pkg: ModelPackage, opts: AttackModelOpti
     },
     async dispose() {
       await seg.dispose();
-      for (const s of graphs.values()) await s.then((x) => x.release()).catch(() => undefined);
+      for (const s of graphs.values()) await s.then((x) => x.session.release()).catch(() => undefined);
     },
   };
 }
