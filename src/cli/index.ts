@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAttackCommands } from './commands/attack.js';
 import { registerEval } from './commands/eval.js';
+import { registerGradcheck } from './commands/gradcheck.js';
 import { registerSegment } from './commands/segment.js';
 import { registerServe } from './commands/serve.js';
 
@@ -17,6 +18,7 @@ registerSegment(program);
 registerEval(program);
 registerServe(program);
 registerAttackCommands(program);
+registerGradcheck(program);
 
 try {
   await program.parseAsync(process.argv);

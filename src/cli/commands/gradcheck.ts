@@ -19,6 +19,7 @@ interface GradcheckCliOptions {
   wrt?: string;
   logits?: string;
   threads?: number;
+  prompt?: string;
   json?: boolean;
 }
 
@@ -37,6 +38,7 @@ export function registerGradcheck(program: Command): void {
     .option('--wrt <name>', 'input to differentiate (default: the package’s pixel input, else pixel_values)')
     .option('--logits <name>', 'output the loss reads (default: the package’s logits, else logits)')
     .option('--threads <n>', 'intra-op threads', parsePositiveInt('threads'))
+    .option('--prompt <text>', 'prompt tokenised with the package’s tokenizer (default: its first default prompt)')
     .option('--json', 'print {"maxRelError","directionalRelError","ops","nodes",…} as one JSON object')
     .action(action(runGradcheck));
 }
@@ -58,6 +60,7 @@ async function runGradcheck(o: GradcheckCliOptions): Promise<void> {
   let shapes: Record<string, number[]> = {};
   let wrt = o.wrt ?? 'pixel_values';
   let logits = o.logits;
+  let feeds: Record<string, { type: 'int64'; data: BigInt64Array; dims: readonly number[] }> | undefined;
   if (o.model.endsWith('.onnx')) {
     try {
       bytes = new Uint8Array(readFileSync(o.model));
@@ -71,9 +74,15 @@ async function runGradcheck(o: GradcheckCliOptions): Promise<void> {
     wrt = o.wrt ?? io.pixelValues;
     logits = o.logits ?? io.logits;
     shapes[io.pixelValues] = io.pixelLayout === 'NHWC' ? [1, input.height, input.width, input.channels] : [1, input.channels, input.height, input.width];
-    const tokens = text.padToMax ? text.maxTokens : Math.min(8, text.maxTokens);
-    shapes[io.inputIds] = [1, tokens];
-    if (io.attentionMask) shapes[io.attentionMask] = [1, tokens];
+    // A real prompt through the package's own tokenizer, so the check runs where attacks run.
+    const prompt = o.prompt ?? Object.values(pkg.manifest.prompts)[0]?.default ?? 'polyp';
+    const enc = pkg.tokenizer.encode([prompt]);
+    shapes[io.inputIds] = [...enc.dims];
+    feeds = { [io.inputIds]: { type: 'int64', data: enc.inputIds, dims: enc.dims } };
+    if (io.attentionMask) {
+      shapes[io.attentionMask] = [...enc.dims];
+      feeds[io.attentionMask] = { type: 'int64', data: enc.attentionMask, dims: enc.dims };
+    }
   }
   shapes = { ...shapes, ...parseShapes(o.inputShape) };
   const session: SessionFactory = async (model, twin) => {
@@ -81,8 +90,8 @@ async function runGradcheck(o: GradcheckCliOptions): Promise<void> {
     return (feeds, outputs) => s.run(feeds, outputs) as ReturnType<Awaited<ReturnType<SessionFactory>>>;
   };
   const loss = { kind: o.loss } as LossConfig;
-  // The model's own inputs get seeded values; shapes it fixes itself are left alone.
-  const r = await gradcheck(bytes, { wrt, logits, loss, inputShapes: shapes, samples: o.samples, seed: o.seed, tolerance: o.tolerance }, session);
+  // Inputs not fed above (pixels, or everything for a bare .onnx) get seeded values.
+  const r = await gradcheck(bytes, { wrt, logits, loss, inputShapes: shapes, feeds, samples: o.samples, seed: o.seed, tolerance: o.tolerance }, session);
   print(r, o);
   if (!r.passed) process.exitCode = 1;
 }
