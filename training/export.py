@@ -31,8 +31,8 @@ FIXTURE_IMAGES = [("kvasir-seg", "both"), ("cxr-lungs", "both"), ("ph2", "both")
 GRAD_IMAGES = 2  # gradients for the first two
 LICENCE = ("Research / non-commercial use only. Trained on Kvasir-SEG (research & education only, no commercial "
            "use without Simula's permission), BUSI (research use, cite), Montgomery + Shenzhen chest X-rays "
-           "(research use, cite) and PH2 (research and benchmarking only). Cite the dataset papers listed in "
-           "README.md.")
+           "(research use, cite) and PH2 (research and benchmarking only). Cite the dataset papers (see the model "
+           "card README.md).")
 
 
 def sha256(path: Path) -> str:
@@ -146,7 +146,7 @@ def write_fixtures(model, tok, cfg: dict, root: Path, folder: Path, onnx_sha: st
 
 CARD = """# {name} — VLSM Audit bundled model
 
-**Research / non-commercial use only.** {licence}
+**{licence}**
 
 {architecture}, {params:.2f} M parameters, trained from scratch (no pretrained weights) by `training/`
 in this repository. `model.onnx` is {size_mb:.1f} MB (opset {opset}, sha256 `{sha}`).
@@ -175,12 +175,12 @@ Poudel et al. MIDL 2024 (medvlsm prompts).
 
 ## Training
 `{command}` — config `training/configs/{name}.json`, seed {seed}, DiceCE (λ_dice = {ld}, λ_ce = {lc}),
-AdamW lr {lr}, batch {bs}, {epochs} epochs run ({seconds:.0f} s wall, CPU, 1 thread), best epoch {best_epoch}
-by mean val Dice.
+AdamW lr {lr}, batch {bs}, {epochs} epochs run ({seconds:.0f} s wall on CPU with 1 torch thread, on a 2-core
+machine shared with other jobs), best epoch {best_epoch} by mean val Dice.
 
 ## Clean test metrics (PyTorch, engine preprocessing, per-image Dice/IoU at original resolution)
-| target | prompt | Dice | IoU | n | issue-4 target Dice |
-|---|---|---|---|---|---|
+| target | prompt | test Dice | test IoU | n | val Dice (best epoch) | issue-4 target Dice |
+|---|---|---|---|---|---|---|
 {rows}
 
 Wrong-target prompt (text must matter), mean predicted area fraction on the test images:
@@ -195,7 +195,8 @@ marked above. Not a medical device; for adversarial-robustness research only.
 """
 
 
-def write_card(folder: Path, cfg: dict, man: dict, metrics: dict, params: int, targets: dict, ckpt_epoch: int) -> None:
+def write_card(folder: Path, cfg: dict, man: dict, metrics: dict, params: int, targets: dict, ckpt_epoch: int,
+               val: dict | None = None) -> None:
     rows, wrong = [], []
     for key, r in metrics.items():
         if key.startswith("_"):
@@ -204,7 +205,9 @@ def write_card(folder: Path, cfg: dict, man: dict, metrics: dict, params: int, t
             wrong.append(f"- {key.split('/')[0]} with prompt \"{r['prompt']}\": {r['pred_area']:.4f}")
             continue
         t = targets.get(key)
+        vd = (val or {}).get(key, {}).get("dice")
         rows.append(f"| {key} | \"{r['prompt']}\" | {r['dice']:.4f} | {r['iou']:.4f} | {r['n']} | "
+                    f"{'—' if vd is None else '%.4f' % vd} | "
                     f"{'—' if t is None else ('%.2f %s' % (t, 'met' if r['dice'] >= t else 'MISSED'))} |")
     tr = man["metrics"]["training"]
     onnx_path = folder / "model.onnx"
@@ -251,7 +254,7 @@ def main() -> None:
     man = manifest(cfg, metrics, out / "model.onnx", command, summary)
     (out / "vlsm.json").write_text(json.dumps(man, indent=1) + "\n")
     params = sum(p.numel() for p in model.parameters())
-    write_card(out, cfg, man, metrics, params, TARGETS.get(cfg["name"], {}), ckpt["epoch"])
+    write_card(out, cfg, man, metrics, params, TARGETS.get(cfg["name"], {}), ckpt["epoch"], ckpt["val"])
     write_fixtures(model, tok, cfg, root, fixtures, man["sha256"], cfg["loss"])
     print(json.dumps({"package": str(out), "fixtures": str(fixtures), "onnx_mb": round((out / "model.onnx").stat().st_size / 1e6, 2),
                       "sha256": man["sha256"], "seconds": round(time.time() - t0, 1)}))
