@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadImage, loadMask } from '../../src/engine/imaging/index.js';
 import { dice } from '../../src/engine/metrics/overlap.js';
 import { perturbationNorms } from '../../src/engine/metrics/perturbation.js';
 import { writeTestVlsm } from '../fixtures/test-vlsm.js';
-import { dataPath, skipWithoutData } from '../helpers/data.js';
+import { dataPath, repoRoot, skipWithoutData } from '../helpers/data.js';
 import { tempDir } from '../helpers/tmp.js';
 import { runCli } from './run-cli.js';
 
@@ -73,5 +73,20 @@ describe.skipIf(skipWithoutData)('vlsm-audit attack on a real Kvasir image', () 
     expect(r.stderr).toMatch(/--attack must be one of/);
     const e = runCli(['attack', '--model', model, '--image', image, '--prompt', 'polyp', '--eps', 'big', '--out', join(tmp.path, 'x')]);
     expect(e.stderr).toMatch(/--eps must be/);
+  });
+});
+
+const filmUnet = join(repoRoot, 'resources', 'models', 'film-unet');
+describe.skipIf(skipWithoutData || !existsSync(join(filmUnet, 'model.onnx')))('acceptance: PGD on the bundled film-unet', () => {
+  it('--attack pgd --eps 8/255 --json on a Kvasir test image: adversarial Dice well below clean, linf255 ≤ 8', () => {
+    const image = dataPath('kvasir-seg', 'images', `${kvasirId}.jpg`);
+    const mask = dataPath('kvasir-seg', 'masks', `${kvasirId}.png`);
+    const r = runCli(['attack', '--model', filmUnet, '--image', image, '--mask', mask, '--prompt', 'polyp', '--attack', 'pgd', '--eps', '8/255', '--out', join(tmp.path, 'film'), '--json']);
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.clean.dice).toBeGreaterThan(0.5);
+    expect(j.adversarial.dice).toBeLessThan(0.5 * j.clean.dice);
+    expect(j.linf255).toBeLessThanOrEqual(8);
+    expect(j.steps).toBe(40);
   });
 });
