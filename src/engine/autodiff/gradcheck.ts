@@ -12,6 +12,7 @@ import { buildGradientGraph, type GradientGraph, type GradientOptions } from './
 import { MASK_INPUT, WEIGHTS_INPUT } from './losses.js';
 import { STEP_INPUTS } from './pgd-step.js';
 import { float64Twin, selectOutputs } from './twin.js';
+import { mulberry32 } from '../metrics/random.js';
 
 export type FeedType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool';
 export interface FeedValue {
@@ -49,17 +50,8 @@ export interface GradcheckReport {
   passed: boolean;
 }
 
-/** mulberry32: small seeded PRNG so every check is reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform generator (mulberry32) so every check is reproducible. */
+export const rng = mulberry32;
 
 /** Seeded input values by role: images uniform, masks 0/1, weights in [0.5,1.5], token ids small, attention ones. */
 export function defaultFeed(name: string, type: string, dims: readonly number[], rand: () => number): FeedValue {
