@@ -30,7 +30,7 @@ describe.skipIf(skipWithoutData || bundled.length === 0).each(bundled.length ? b
       const batch = await prepareBatch(model, await realItems('kvasir-seg', 2, 'polyp'));
       const budget = makeBudget({ eps: 8 / 255, alpha: 2 / 255, steps: 5 });
       const p = await pgd(model, batch, { budget, loss, seed: 0 });
-      const s = await squareAttack(model, batch, { budget: { ...budget, steps: 150 }, loss, seed: 0 });
+      const s = await squareAttack(model, batch, { budget: { ...budget, steps: 600 }, loss, seed: 0 });
       const n = await uniformNoise(model, batch, { budget, loss, seed: 0 });
       const clean = mean(p, (m) => m.clean.dice);
       expect(mean(p, (m) => m.adversarial.dice)).toBeLessThan(0.5 * clean);
