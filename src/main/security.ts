@@ -5,23 +5,12 @@
  */
 import { app, protocol, session, type Session } from 'electron';
 import { readFile } from 'node:fs/promises';
-import { extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { securityHeaders } from '../engine/api/csp.js';
+import { contentType } from '../engine/api/mime.js';
 
 export const APP_SCHEME = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://renderer`;
-
-const mime: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.wasm': 'application/wasm',
-  '.woff2': 'font/woff2',
-};
 
 /** Must run before `app.whenReady()`. */
 export function registerAppScheme(): void {
@@ -46,7 +35,7 @@ export function serveRenderer(rendererDir: string): void {
     }
     try {
       const body = await readFile(file);
-      return new Response(body, { headers: { ...securityHeaders(), 'Content-Type': mime[extname(file).toLowerCase()] ?? 'application/octet-stream' } });
+      return new Response(body, { headers: { ...securityHeaders(), 'Content-Type': contentType(file) } });
     } catch {
       return new Response('Not found', { status: 404 });
     }

@@ -16,10 +16,11 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { ApiErrorBody, ApiErrorCode, ApiResult } from './contract.js';
 import { securityHeaders } from './csp.js';
 import type { ApiService } from './handlers.js';
+import { contentType } from './mime.js';
 
 export const ALLOWED_HOST = '127.0.0.1';
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -62,20 +63,6 @@ const statusFor: Record<ApiErrorCode, number> = {
   internal: 500,
   unauthorized: 401,
   transport: 400,
-};
-
-const mimeTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.wasm': 'application/wasm',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
 };
 
 export function createToken(): string {
@@ -186,7 +173,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (!st.isFile()) return notFound();
       res.writeHead(200, {
         ...securityHeaders(),
-        'Content-Type': mimeTypes[extname(file).toLowerCase()] ?? 'application/octet-stream',
+        'Content-Type': contentType(file),
         'Content-Length': String(st.size),
         'Cache-Control': 'no-cache',
       });
