@@ -10,7 +10,7 @@ import { DataType } from '../onnx/proto.js';
 import { makeNode, makeValueInfo, type Attr, type ElemType } from '../onnx/builder.js';
 import { GraphError } from './errors.js';
 import { FOLD_LIMIT, tryFold } from './fold.js';
-import { constToTensor, numel, tensorDims, tensorValues, type ConstValue, type ValueType } from './ir.js';
+import { constToTensor, dependencies, numel, tensorDims, tensorValues, type ConstValue, type ValueType } from './ir.js';
 import { SHAPES } from './shapes.js';
 
 const ELEM_NAME: Record<number, ElemType> = {
@@ -199,21 +199,9 @@ export class GraphContext {
 
   /** Writes a model with the given graph inputs/outputs, keeping only nodes that reach the outputs. */
   toModel(base: ModelProto, outputs: readonly string[], name = 'vlsm-audit-gradient'): ModelProto {
-    const producer = new Map<string, NodeProto>();
-    for (const n of this.nodes) for (const o of n.output) producer.set(o, n);
-    const keep = new Set<NodeProto>();
-    const needed = new Set<string>();
-    const stack = [...outputs];
-    while (stack.length) {
-      const v = stack.pop()!;
-      if (needed.has(v)) continue;
-      needed.add(v);
-      const p = producer.get(v);
-      if (p && !keep.has(p)) {
-        keep.add(p);
-        for (const i of p.input) if (i) stack.push(i);
-        for (const a of p.attribute) if (a.g) throw new GraphError(`Node ${p.name} (${p.opType}) has a sub-graph, which is not supported on the gradient path.`);
-      }
+    const { values: needed, nodes: keep, producer } = dependencies(this.nodes, outputs);
+    for (const p of keep) {
+      for (const a of p.attribute) if (a.g) throw new GraphError(`Node ${p.name} (${p.opType}) has a sub-graph, which is not supported on the gradient path.`);
     }
     const initializer: TensorProto[] = [];
     for (const v of needed) {

@@ -108,3 +108,29 @@ export function valueInfoType(vi: ValueInfoProto, given?: readonly number[]): Va
   });
   return { dtype: tt.elemType, dims };
 }
+
+/**
+ * What `outputs` depend on: the values and the nodes producing them, walked iteratively (a recursive
+ * walk overflows on deep graphs). Used to prune graphs to the outputs they are written for.
+ */
+export function dependencies(
+  nodes: readonly NodeProto[],
+  outputs: readonly string[],
+): { values: Set<string>; nodes: Set<NodeProto>; producer: Map<string, NodeProto> } {
+  const producer = new Map<string, NodeProto>();
+  for (const n of nodes) for (const o of n.output) producer.set(o, n);
+  const values = new Set<string>();
+  const kept = new Set<NodeProto>();
+  const stack = [...outputs];
+  while (stack.length) {
+    const v = stack.pop()!;
+    if (values.has(v)) continue;
+    values.add(v);
+    const p = producer.get(v);
+    if (p && !kept.has(p)) {
+      kept.add(p);
+      for (const i of p.input) if (i) stack.push(i);
+    }
+  }
+  return { values, nodes: kept, producer };
+}

@@ -9,7 +9,7 @@ import { GraphProtoSchema, NodeProtoSchema, type ModelProto, type NodeProto, typ
 import { DataType } from '../onnx/proto.js';
 import { makeAttribute, makeTensor } from '../onnx/builder.js';
 import { GraphContext } from './context.js';
-import { tensorDims, tensorValues, valueInfoType } from './ir.js';
+import { dependencies, tensorDims, tensorValues, valueInfoType } from './ir.js';
 import { modelOpset } from './load.js';
 import { LOWERINGS } from './lower.js';
 
@@ -50,16 +50,7 @@ export function float64Twin(model: ModelProto): ModelProto {
 /** The same model with only `outputs` kept (nodes that do not reach them are dropped). */
 export function selectOutputs(model: ModelProto, outputs: readonly string[]): ModelProto {
   const g = model.graph!;
-  const producer = new Map<string, NodeProto>();
-  for (const n of g.node) for (const o of n.output) producer.set(o, n);
-  const needed = new Set<string>();
-  const stack = [...outputs];
-  while (stack.length) {
-    const v = stack.pop()!;
-    if (needed.has(v)) continue;
-    needed.add(v);
-    for (const i of producer.get(v)?.input ?? []) if (i) stack.push(i);
-  }
+  const needed = dependencies(g.node, outputs).values;
   const graph = clone(GraphProtoSchema, g);
   graph.node = g.node.filter((n) => n.output.some((o) => needed.has(o)));
   graph.initializer = g.initializer.filter((t) => needed.has(t.name));
