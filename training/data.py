@@ -56,6 +56,9 @@ def load_split(root: Path, dataset: str, split: str, width: int, height: int, ca
     ids = sp[split][:limit] if limit else sp[split]
     entries = [(sp.get("prompts") or {}).get(i) if dataset in ("kvasir-seg", "busi") else
                (sp.get("meta") or {}).get(i) if dataset == "ph2" else None for i in ids]
+    packed = root / dataset / f"{split}-{width}x{height}.npz"
+    if packed.exists():
+        return _load_packed(packed, dataset, split, list(ids), entries, keep_full)
     key = hashlib.sha1(json.dumps([str(root), dataset, split, ids, width, height, 2]).encode()).hexdigest()[:12]
     cfile = cache / f"{dataset}-{split}-{width}x{height}-{key}.pt"
     if cfile.exists() and not exact:
@@ -76,4 +79,38 @@ def load_split(root: Path, dataset: str, split: str, width: int, height: int, ca
         for i in ids:
             for t, m in _full_masks(root, dataset, i).items():
                 s.full_masks.setdefault(t, []).append(m)
+    return s
+
+
+def _load_packed(path: Path, dataset: str, split: str, ids: list[str], entries: list, keep_full: bool) -> Split:
+    """A split written by training.pack (the GPU machine's copy of the data)."""
+    import io
+
+    from PIL import Image
+
+    from .pack import split_blobs
+
+    z = np.load(path)
+    stored = [str(i) for i in z["ids"]]
+    idx = [stored.index(i) for i in ids]
+    h, w = int(z["height"]), int(z["width"])
+
+    def jpeg(b: bytes) -> torch.Tensor:
+        with Image.open(io.BytesIO(b)) as im:
+            return torch.from_numpy(np.asarray(im.convert("RGB"), dtype=np.uint8).copy()).permute(2, 0, 1)
+
+    jpgs = split_blobs(z["jpeg"], z["jpeg_offsets"])
+    images = torch.stack([jpeg(jpgs[k]).to(torch.float16) / 255 for k in idx])
+    masks = {}
+    for key in z.files:
+        if key.startswith("mask_"):
+            bits = np.unpackbits(z[key][idx], axis=1)[:, : h * w].reshape(len(idx), h, w)
+            masks[key[5:]] = torch.from_numpy(bits.astype(bool))
+    s = Split(dataset, split, ids, images, masks, entries)
+    if keep_full:
+        for t in masks:
+            pngs = split_blobs(z[f"full_{t}"], z[f"full_{t}_offsets"])
+            for k in idx:
+                with Image.open(io.BytesIO(pngs[k])) as im:
+                    s.full_masks.setdefault(t, []).append(torch.from_numpy(np.asarray(im.convert("L")) >= 128))
     return s

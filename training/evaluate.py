@@ -33,11 +33,11 @@ WRONG_PROMPT = {"kvasir-seg": "lungs", "busi": "polyp", "cxr-lungs": "polyp", "p
 
 @torch.no_grad()
 def predict_logits(model, tok: WordTokenizer, images01: torch.Tensor, prompt: str, batch: int = 16) -> torch.Tensor:
-    out = []
+    out, dev = [], next(model.parameters()).device
     for s in range(0, len(images01), batch):
-        x = normalise(images01[s:s + batch].float())
+        x = normalise(images01[s:s + batch].to(dev).float())
         ids, am = tok.batch([prompt] * len(x))
-        out.append(model(ids, am, x))
+        out.append(model(ids.to(dev), am.to(dev), x))
     return torch.cat(out)
 
 

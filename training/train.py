@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from .augment import augment
+from .augment import augment_batch
 from .data import load_split, read_splits
 from .evaluate import evaluate
 from .losses import dice_ce
@@ -35,27 +35,32 @@ def epoch_items(rng: random.Random, train: dict, repeat: dict) -> list[tuple[str
     return items
 
 
-def make_batch(rng, gen, train, chunk, tok, neg_prob):
-    xs, ms, texts = [], [], []
+def make_batch(rng, gen, train, chunk, tok, neg_prob, device="cpu"):
+    xs, ms, texts, names = [], [], [], []
     for ds, i in chunk:
         s = train[ds]
         target = "both"
         if ds == "cxr-lungs":
             target = rng.choices([t for t, _ in CXR_TARGETS], [w for _, w in CXR_TARGETS])[0]
-        prompt = sample_prompt(rng, ds, target, s.entries[i])
-        x, m, prompt = augment(rng, gen, ds, s.images[i], s.masks[target][i], prompt)
-        if rng.random() < neg_prob:
-            prompt, m = negative_prompt(rng, ds), torch.zeros_like(m)
-        xs.append(x), ms.append(m), texts.append(prompt)
+        xs.append(s.images[i]), ms.append(s.masks[target][i])
+        texts.append(sample_prompt(rng, ds, target, s.entries[i])), names.append(ds)
+    x, m, texts = augment_batch(rng, gen, names, torch.stack(xs).to(device), torch.stack(ms).to(device), texts)
+    neg = [rng.random() < neg_prob for _ in chunk]
+    for k, ds in enumerate(names):
+        if neg[k]:
+            texts[k] = negative_prompt(rng, ds)
+    m = m & ~torch.tensor(neg, device=m.device)[:, None, None]  # negatives: the named target is absent
     ids, am = tok.batch(texts)
-    return ids, am, normalise(torch.stack(xs)), torch.stack(ms)
+    return ids.to(device), am.to(device), normalise(x), m
 
 
-def lr_at(step: int, total: int, base: float, warmup: int) -> float:
+def lr_at(step: int, total: int, base: float, warmup: int, progress: float | None = None) -> float:
+    """Linear warm-up, then cosine to 0 over the step budget, or over `progress` in [0,1] (time budget)."""
     import math
     if step < warmup:
         return base * (step + 1) / warmup
-    return base * 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, total - warmup))))
+    frac = progress if progress is not None else (step - warmup) / max(1, total - warmup)
+    return base * 0.5 * (1 + math.cos(math.pi * min(1.0, frac)))
 
 
 def run(cfg: dict, root: Path, out: Path, device: str = "cpu", limit: int | None = None,
@@ -82,9 +87,16 @@ def run(cfg: dict, root: Path, out: Path, device: str = "cpu", limit: int | None
     warmup = min(cfg.get("warmup_steps", 200), max(1, total // 10))
     lam = cfg["loss"]
     deadline = t0 + 60 * cfg["max_minutes"] if cfg.get("max_minutes") else None
+    # "schedule": "time" anneals the learning rate over the time budget (max_minutes) instead of a step
+    # count, for a fixed-length run on hardware of unknown speed; the log records the steps it reached.
+    by_time = cfg.get("schedule") == "time" and deadline is not None
+    eval_every_s = cfg.get("eval_every_s", 0)
+    if device != "cpu":  # val masks at the original size stay on the device: scoring runs there
+        for s in val.values():
+            s.full_masks = {t: [m.to(device) for m in v] for t, v in s.full_masks.items()}
     log(f"model {cfg['model']['type']} {nparams / 1e6:.2f}M params; {steps_per_epoch} steps/epoch, {total} steps; "
         f"DiceCE lambda_dice={lam['lambda_dice']} lambda_ce={lam['lambda_ce']}")
-    best, step, history = -1.0, 0, []
+    best, step, history, last_eval, t_train = -1.0, 0, [], time.time(), time.time()
     logf = (out / "log.jsonl").open("a")
     for epoch in range(1, epochs + 1):
         model.train()
@@ -92,20 +104,23 @@ def run(cfg: dict, root: Path, out: Path, device: str = "cpu", limit: int | None
         for b in range(0, len(items), bs):
             if step >= total or (deadline and time.time() > deadline):
                 break  # the epoch is cut short, then validated and checkpointed as usual
-            ids, am, x, m = (t.to(device) for t in make_batch(rng, gen, train, items[b:b + bs], tok, cfg["neg_prob"]))
+            ids, am, x, m = make_batch(rng, gen, train, items[b:b + bs], tok, cfg["neg_prob"], device)
+            progress = (time.time() - t_train) / (deadline - t_train) if by_time else None
             for g in opt.param_groups:
-                g["lr"] = lr_at(step, total, cfg["lr"], warmup)
+                g["lr"] = lr_at(step, total, cfg["lr"], warmup, progress)
             loss = dice_ce(model(ids, am, x), m, lam["lambda_dice"], lam["lambda_ce"])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            losses.append(loss.item())
+            losses.append(loss.detach())
             step += 1
-        model.cpu()
+        done = step >= total or epoch == epochs or (deadline and time.time() > deadline)
+        if not done and time.time() - last_eval < eval_every_s:
+            continue
+        last_eval = time.time()
         v = evaluate(model, tok, val)
-        model.to(device)
         score = sum(v[d]["dice"] for d in dsets) / len(dsets)
-        rec = {"epoch": epoch, "step": step, "train_loss": round(sum(losses) / max(1, len(losses)), 4),
+        rec = {"epoch": epoch, "step": step, "train_loss": round(torch.stack(losses).mean().item(), 4) if losses else None,
                "val_mean_dice": round(score, 4), "val": {k: r["dice"] for k, r in v.items()},
                "epoch_s": round(time.time() - te, 1), "elapsed_s": round(time.time() - t0, 1)}
         history.append(rec)
@@ -117,10 +132,10 @@ def run(cfg: dict, root: Path, out: Path, device: str = "cpu", limit: int | None
         if score > best:
             best = score
             torch.save(state, out / "best.pt")
-        if step >= total or (deadline and time.time() > deadline):
+        if done:
             break
     logf.close()
-    return {"best_val_mean_dice": best, "epochs": len(history), "seconds": round(time.time() - t0, 1), "params": nparams}
+    return {"best_val_mean_dice": best, "epochs": epoch, "steps": step, "evaluations": len(history), "seconds": round(time.time() - t0, 1), "params": nparams}
 
 
 def main() -> None:
@@ -130,9 +145,19 @@ def main() -> None:
     ap.add_argument("--out", type=Path, help="run folder (default training/runs/<name>)")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: shared machine)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
+                    help="override a top-level config value, e.g. --set lr=0.001 --set seed=1 (kept in the checkpoint)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    if a.device.startswith("cuda"):
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     cfg = json.loads(a.config.read_text())
+    for kv in a.set:
+        key, _, value = kv.partition("=")
+        if key not in cfg:
+            raise SystemExit(f"--set {kv}: {key!r} is not a key of {a.config}")
+        cfg[key] = json.loads(value)
     out = a.out or REPO_ROOT / "training" / "runs" / cfg["name"]
     out.mkdir(parents=True, exist_ok=True)
     summary = run(cfg, data_root(a.data), out, a.device)
