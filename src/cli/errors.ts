@@ -20,6 +20,7 @@ const USER_ERRORS = new Set([
   'UnsupportedOpError',
   'ExternalDataError',
   'GraphError',
+  'ShardError',
 ]);
 
 export function isUserError(e: unknown): e is Error {

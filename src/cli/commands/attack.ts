@@ -31,6 +31,7 @@ import { loadModelPackage } from '../../engine/model/index.js';
 import { action, parsePositiveInt, UsageError } from '../errors.js';
 import { registerPrompts } from './prompts.js';
 import { registerReproduce } from './reproduce.js';
+import { registerReproduceWorker } from './reproduce-worker.js';
 import { registerUap } from './uap.js';
 
 export const ATTACKS = ['fgsm', 'pgd', 'pgd-l2', 'segpgd', 'cospgd', 'square'] as const;
@@ -137,6 +138,7 @@ export function registerAttackCommands(program: Command): void {
   registerUap(program);
   registerPrompts(program);
   registerReproduce(program);
+  registerReproduceWorker(program);
 }
 
 export function registerAttack(program: Command): void {

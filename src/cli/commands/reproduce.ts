@@ -25,6 +25,7 @@ import { loadModelPackage, type ModelPackage } from '../../engine/model/index.js
 import { action, parsePositiveInt, UsageError } from '../errors.js';
 import { datasetChunks, meanOf } from './attack.js';
 import { resolvePrompt } from './eval.js';
+import { runJobs, type ProtocolPart } from './reproduce-jobs.js';
 
 export interface ProtocolRow {
   attack: 'clean' | 'fgsm' | 'pgd' | 'noise';
@@ -124,6 +125,7 @@ interface ReproduceOptions {
   batch: number;
   out: string;
   threads?: number;
+  jobs: number;
 }
 
 export function registerReproduce(program: Command): void {
@@ -136,7 +138,8 @@ export function registerReproduce(program: Command): void {
     .option('--limit <n>', 'only the first n test images per dataset (default: all)', parsePositiveInt('limit'))
     .option('--steps <n>', 'PGD steps (the paper: 40)', parsePositiveInt('steps'), 40)
     .option('--batch <n>', 'images per batch', parsePositiveInt('batch'), 10)
-    .option('--threads <n>', 'intra-op threads (default: all cores)', parsePositiveInt('threads'))
+    .option('--threads <n>', 'intra-op threads per process (default: all cores; 1 with --jobs)', parsePositiveInt('threads'))
+    .option('--jobs <n>', 'child processes that share the work, in whole batches (the file is the same for any n)', parsePositiveInt('jobs'), 1)
     .option('--out <file>', 'markdown file to write', 'docs/reproduction.md')
     .action(action(runReproduce));
 }
@@ -150,36 +153,68 @@ function bundledModels(): string[] {
     .sort();
 }
 
+/** The model every reproduce process attacks with (the serial run and each --jobs worker). */
+export function createProtocolModel(pkg: ModelPackage, threads: number | undefined): Promise<AttackModel> {
+  return createAttackModel(pkg, { provider: 'cpu', threads, graphCacheDir: resolve('.cache', 'gradient-graphs') });
+}
+
+interface ModelPlan {
+  pkg: ModelPackage;
+  datasets: Array<ProtocolPart & { dataset: string; prompt: { describe: string; forImage(id: string): string } }>;
+}
+
 async function runReproduce(o: ReproduceOptions): Promise<void> {
   const dirs = o.models ? o.models.split(',').map((d) => resolve(d.trim())) : bundledModels();
   if (dirs.length === 0) throw new UsageError('No model packages in resources/models; train and export them (docs/training.md) or pass --models.');
   const datasets = o.datasets.split(',').map((d) => d.trim());
+  // The header names what was run; --jobs and --threads change only how (the file is the same for any
+  // value), so they stay out of it and the file does not depend on them.
   const command = ['vlsm-audit reproduce', o.models ? `--models ${dirs.map((d) => relative(process.cwd(), d)).join(',')}` : '', `--datasets ${datasets.join(',')}`, o.limit ? `--limit ${o.limit}` : '', o.steps !== 40 ? `--steps ${o.steps}` : '']
     .filter(Boolean)
     .join(' ');
   const settings: ProtocolSettings = { steps: o.steps, seed: 0, batch: o.batch };
-  const sections: string[] = [];
+  // Every package, dataset and prompt is loaded before the first attack (and before any worker starts),
+  // so a mistake in any of them is reported at once.
+  const plan: ModelPlan[] = [];
   for (const dir of dirs) {
-    const pkg: ModelPackage = await loadModelPackage(dir);
-    const model = await createAttackModel(pkg, { provider: 'cpu', threads: o.threads, graphCacheDir: resolve('.cache', 'gradient-graphs') });
-    try {
-      sections.push(`## ${pkg.manifest.name} ${pkg.manifest.version}\n\n\`model.onnx\` sha256 \`${pkg.sha256}\`; input ${model.width}×${model.height}; std ${model.std.map((s) => s.toFixed(4)).join(', ')}.`);
-      for (const name of datasets) {
+    const pkg = await loadModelPackage(dir);
+    plan.push({
+      pkg,
+      datasets: datasets.map((name) => {
         const ds = loadDataset(join(o.data, name));
         const ids = splitIds(ds, 'test').slice(0, o.limit);
-        const prompt = resolvePrompt(ds, pkg, undefined);
-        const rows = protocolRows(name);
+        return { label: `${pkg.manifest.name} ${name}`, modelDir: dir, dataDir: ds.dir, ids, rows: protocolRows(name), dataset: name, prompt: resolvePrompt(ds, pkg, undefined) };
+      }),
+    });
+  }
+  const metrics = o.jobs > 1 ? await runJobs(plan.flatMap((m) => m.datasets), settings, { jobs: o.jobs, threads: o.threads ?? 1 }) : await runSerial(plan, settings, o.threads);
+  const sections: string[] = [];
+  let k = 0;
+  for (const { pkg, datasets: parts } of plan) {
+    const { width, height, std } = pkg.manifest.input;
+    sections.push(`## ${pkg.manifest.name} ${pkg.manifest.version}\n\n\`model.onnx\` sha256 \`${pkg.sha256}\`; input ${width}×${height}; std ${std.map((s) => s.toFixed(4)).join(', ')}.`);
+    for (const p of parts) sections.push(`### ${p.dataset}: ${p.ids.length} test images, prompt ${p.prompt.describe}\n\n${tableMarkdown(p.rows, metrics[k++], std, settings.seed)}`);
+  }
+  writeFileSync(o.out, renderDocument(command, settings, sections));
+  process.stdout.write(`wrote ${o.out}\n`);
+}
+
+/** In this process, one model at a time; per model and dataset, per row, the per-image metrics. */
+async function runSerial(plan: readonly ModelPlan[], settings: ProtocolSettings, threads: number | undefined): Promise<ImageMetrics[][][]> {
+  const out: ImageMetrics[][][] = [];
+  for (const { pkg, datasets } of plan) {
+    const model = await createProtocolModel(pkg, threads);
+    try {
+      for (const p of datasets) {
         const t0 = performance.now();
-        const metrics = await runProtocol(model, ds.dir, ids, prompt.forImage, rows, settings, (n) => process.stderr.write(`\r${pkg.manifest.name} ${name} ${n}/${ids.length}`));
+        out.push(await runProtocol(model, p.dataDir, p.ids, p.prompt.forImage, p.rows, settings, (n) => process.stderr.write(`\r${p.label} ${n}/${p.ids.length}`)));
         process.stderr.write(` (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
-        sections.push(`### ${name}: ${ids.length} test images, prompt ${prompt.describe}\n\n${tableMarkdown(rows, metrics, model.std, settings.seed)}`);
       }
     } finally {
       await model.dispose();
     }
   }
-  writeFileSync(o.out, renderDocument(command, settings, sections));
-  process.stdout.write(`wrote ${o.out}\n`);
+  return out;
 }
 
 function renderDocument(command: string, s: ProtocolSettings, sections: string[]): string {
