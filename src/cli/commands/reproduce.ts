@@ -167,9 +167,9 @@ async function runReproduce(o: ReproduceOptions): Promise<void> {
   const dirs = o.models ? o.models.split(',').map((d) => resolve(d.trim())) : bundledModels();
   if (dirs.length === 0) throw new UsageError('No model packages in resources/models; train and export them (docs/training.md) or pass --models.');
   const datasets = o.datasets.split(',').map((d) => d.trim());
-  // The header names what was run; --jobs and --threads change only how (the file is the same for any
-  // value), so they stay out of it and the file does not depend on them.
-  const command = ['vlsm-audit reproduce', o.models ? `--models ${dirs.map((d) => relative(process.cwd(), d)).join(',')}` : '', `--datasets ${datasets.join(',')}`, o.limit ? `--limit ${o.limit}` : '', o.steps !== 40 ? `--steps ${o.steps}` : '']
+  // The header names what was run. --batch is in it because the noise row's draws depend on each image's
+  // place in its batch; --jobs and --threads change only how it ran (the file is the same for any value).
+  const command = ['vlsm-audit reproduce', o.models ? `--models ${dirs.map((d) => relative(process.cwd(), d)).join(',')}` : '', `--datasets ${datasets.join(',')}`, o.limit ? `--limit ${o.limit}` : '', o.steps !== 40 ? `--steps ${o.steps}` : '', o.batch !== 10 ? `--batch ${o.batch}` : '']
     .filter(Boolean)
     .join(' ');
   const settings: ProtocolSettings = { steps: o.steps, seed: 0, batch: o.batch };
