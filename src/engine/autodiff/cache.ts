@@ -47,9 +47,9 @@ export function cachedGradientGraph(modelBytes: Uint8Array, opts: GradientOption
   mkdirSync(dir, { recursive: true });
   const { model: _model, bytes, ...rest } = g;
   // Write then rename so a concurrent reader never sees half a file.
-  writeFileSync(`${onnx}.tmp`, bytes);
-  writeFileSync(`${meta}.tmp`, JSON.stringify({ ...rest, key }));
-  renameSync(`${onnx}.tmp`, onnx);
-  renameSync(`${meta}.tmp`, meta);
+  writeFileSync(`${onnx}.${process.pid}.tmp`, bytes); // per-process: parallel reproduce children may build the same graph
+  writeFileSync(`${meta}.${process.pid}.tmp`, JSON.stringify({ ...rest, key }));
+  renameSync(`${onnx}.${process.pid}.tmp`, onnx);
+  renameSync(`${meta}.${process.pid}.tmp`, meta);
   return { ...rest, bytes, key, cacheHit: false };
 }
