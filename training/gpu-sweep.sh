@@ -1,5 +1,5 @@
 #!/bin/bash
-# The GPU run that trained the bundled models (one H100, 7.5 minutes, four runs side by side), kept as the
+# The GPU run that trained the bundled models (one H100, 8 minutes, four runs side by side), kept as the
 # record of how they were made. Needs the packed data: /usr/bin/python3 -m training.pack --config
 # training/configs/film-unet.json --out .devpack (the GPU machine cannot see ../shared/data).
 # Run from the repository root: OUT=<folder> bash training/gpu-sweep.sh
