@@ -46,7 +46,7 @@ function writeCardSection(dir, pytorch, engine) {
     const py = pytorch[dataset]?.dice;
     const diff = py === undefined ? undefined : Math.abs(e.dice - py);
     if (diff !== undefined) worst = Math.max(worst, diff);
-    const shown = prompt.startsWith('p') && /^p\d+$/.test(prompt) ? `key ${prompt}` : `"${prompt}"`;
+    const shown = /^p\d+$/.test(prompt) ? `key ${prompt}` : `"${prompt}"`;
     return `| ${dataset} | ${shown} | ${e.dice.toFixed(4)} | ${e.iou.toFixed(4)} | ${py?.toFixed(4) ?? '—'} | ${diff?.toFixed(4) ?? '—'} | ${e.n} |`;
   });
   const section = [

@@ -29,6 +29,7 @@ import type { Dataset } from '../../engine/data/dataset.js';
 import { encodeMaskPng, encodePng, loadImage, loadMask } from '../../engine/imaging/index.js';
 import { loadModelPackage } from '../../engine/model/index.js';
 import { action, parsePositiveInt, UsageError } from '../errors.js';
+import { addRuntimeFlags } from '../options.js';
 import { registerPrompts } from './prompts.js';
 import { registerReproduce } from './reproduce.js';
 import { registerReproduceWorker } from './reproduce-worker.js';
@@ -152,9 +153,8 @@ export function registerAttack(program: Command): void {
     .option('--target <empty|file>', 'targeted: "empty" erases the lesion; a mask file is injected')
     .requiredOption('--out <dir>', 'output folder');
   addAttackFlags(cmd, 'pgd')
-    .option('--frame <n>', 'frame of a multi-frame DICOM (0-based)', (v) => Number(v))
-    .option('--provider <p>', 'execution provider: auto, cpu or cuda', 'auto')
-    .option('--threads <n>', 'intra-op threads (default: all cores)', parsePositiveInt('threads'))
+    .option('--frame <n>', 'frame of a multi-frame DICOM (0-based)', (v) => Number(v));
+  addRuntimeFlags(cmd)
     .option('--graph-cache <dir>', 'keep built gradient graphs here and reuse them (keyed by model sha256 and options)')
     .option('--json', 'print {"clean":{"dice","iou"},"adversarial":{"dice","iou"},"linf255","l2","steps","ms"}')
     .action(action(runAttack));

@@ -5,6 +5,7 @@ import { loadImage, loadMask } from '../../engine/imaging/index.js';
 import { dice, iou, summarize } from '../../engine/metrics/index.js';
 import { createSegmenter, loadModelPackage, type ModelPackage } from '../../engine/model/index.js';
 import { action, parsePositiveInt, UsageError } from '../errors.js';
+import { addModelDataFlags, addRuntimeFlags } from '../options.js';
 import { round } from './segment.js';
 
 interface EvalOptions {
@@ -20,17 +21,13 @@ interface EvalOptions {
 }
 
 export function registerEval(program: Command): void {
-  program
-    .command('eval')
-    .description('clean Dice/IoU of a model over a dataset split')
-    .requiredOption('--model <dir>', 'model package folder')
-    .requiredOption('--data <dir>', 'dataset folder with images/, masks/ and splits.json')
+  const cmd = program.command('eval').description('clean Dice/IoU of a model over a dataset split');
+  addModelDataFlags(cmd)
     .option('--split <name>', 'train, val or test', 'test')
     .option('--prompt <key|text>', 'a prompt key of splits.json (p1) or literal text; default p1, or the model’s prompt for this dataset')
     .option('--limit <n>', 'only the first n images of the split', parsePositiveInt('limit'))
-    .option('--batch <n>', 'images per inference batch', parsePositiveInt('batch'), 4)
-    .option('--provider <p>', 'execution provider: auto, cpu or cuda', 'auto')
-    .option('--threads <n>', 'intra-op threads (default: all cores)', parsePositiveInt('threads'))
+    .option('--batch <n>', 'images per inference batch', parsePositiveInt('batch'), 4);
+  addRuntimeFlags(cmd)
     .option('--json', 'print {n, dice: {mean, std}, iou: {mean, std}, …}')
     .action(action(runEval));
 }

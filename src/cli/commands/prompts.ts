@@ -10,6 +10,7 @@ import { loadDataset, splitIds, type Dataset } from '../../engine/data/dataset.j
 import type { ModelPackage } from '../../engine/model/index.js';
 import { loadModelPackage } from '../../engine/model/index.js';
 import { action, parsePositiveInt, UsageError } from '../errors.js';
+import { addModelDataFlags, addRuntimeFlags } from '../options.js';
 import { addAttackFlags, budgetFromFlags, datasetChunks, meanOf, r6, runNamedAttack, type BudgetFlags } from './attack.js';
 
 interface PromptsCliOptions extends BudgetFlags {
@@ -28,17 +29,15 @@ interface PromptsCliOptions extends BudgetFlags {
 export function registerPrompts(program: Command): void {
   const cmd = program
     .command('prompts')
-    .description('prompt robustness: every prompt variant per image, the worst prompt, optionally worst prompt × attack')
-    .requiredOption('--model <dir>', 'model package folder')
-    .requiredOption('--data <dir>', 'dataset folder with images/, masks/ and splits.json')
+    .description('prompt robustness: every prompt variant per image, the worst prompt, optionally worst prompt × attack');
+  addModelDataFlags(cmd)
     .option('--split <name>', 'train, val or test', 'test')
     .option('--limit <n>', 'only the first n images of the split', parsePositiveInt('limit'))
     .option('--keys <list>', 'prompt keys to try, e.g. p1,p2,p7 (default: all non-empty keys, or the model’s prompts)')
     .option('--batch <n>', 'images per batch', parsePositiveInt('batch'), 4);
   addAttackFlags(cmd)
-    .option('--out <file>', 'write per-image results as JSON')
-    .option('--provider <p>', 'execution provider: auto, cpu or cuda', 'auto')
-    .option('--threads <n>', 'intra-op threads (default: all cores)', parsePositiveInt('threads'))
+    .option('--out <file>', 'write per-image results as JSON');
+  addRuntimeFlags(cmd)
     .option('--json', 'print the summary as JSON')
     .action(action(runPrompts));
 }

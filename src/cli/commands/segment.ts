@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { encodeMaskPng, loadImage, loadMask } from '../../engine/imaging/index.js';
 import { dice, iou } from '../../engine/metrics/index.js';
 import { createSegmenter, loadModelPackage } from '../../engine/model/index.js';
-import { action, parseNonNegativeInt, parsePositiveInt, UsageError } from '../errors.js';
+import { action, parseNonNegativeInt, UsageError } from '../errors.js';
+import { addRuntimeFlags } from '../options.js';
 
 interface SegmentOptions {
   model: string;
@@ -19,7 +20,7 @@ interface SegmentOptions {
 }
 
 export function registerSegment(program: Command): void {
-  program
+  const cmd = program
     .command('segment')
     .description('segment one image (PNG, JPEG or DICOM) with a text prompt')
     .requiredOption('--model <dir>', 'model package folder (model.onnx, tokenizer.json, vlsm.json)')
@@ -27,9 +28,8 @@ export function registerSegment(program: Command): void {
     .requiredOption('--prompt <text>', 'what to segment, e.g. "polyp"')
     .option('--mask <file>', 'ground-truth mask PNG; adds Dice and IoU')
     .option('--out <file>', 'write the predicted mask as a 0/255 PNG')
-    .option('--frame <n>', 'frame of a multi-frame DICOM (0-based)', parseNonNegativeInt('frame'))
-    .option('--provider <p>', 'execution provider: auto, cpu or cuda', 'auto')
-    .option('--threads <n>', 'intra-op threads (default: all cores)', parsePositiveInt('threads'))
+    .option('--frame <n>', 'frame of a multi-frame DICOM (0-based)', parseNonNegativeInt('frame'));
+  addRuntimeFlags(cmd)
     .option('--json', 'print one JSON object {dice, iou, provider, ms}')
     .action(action(runSegment));
 }

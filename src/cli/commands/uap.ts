@@ -21,6 +21,7 @@ import { encodePng } from '../../engine/imaging/index.js';
 import { bootstrapCi, successRate } from '../../engine/metrics/index.js';
 import { loadModelPackage } from '../../engine/model/index.js';
 import { action, parsePositiveInt, UsageError } from '../errors.js';
+import { addModelDataFlags, addRuntimeFlags } from '../options.js';
 import { addAttackFlags, budgetFromFlags, datasetChunks, meanOf, r6, type BudgetFlags } from './attack.js';
 import { resolvePrompt } from './eval.js';
 
@@ -42,9 +43,8 @@ interface UapCliOptions extends BudgetFlags {
 export function registerUap(program: Command): void {
   const cmd = program
     .command('uap')
-    .description('universal perturbation: trained on one split, evaluated on a disjoint split beside uniform noise')
-    .requiredOption('--model <dir>', 'model package folder')
-    .requiredOption('--data <dir>', 'dataset folder with images/, masks/ and splits.json')
+    .description('universal perturbation: trained on one split, evaluated on a disjoint split beside uniform noise');
+  addModelDataFlags(cmd)
     .option('--train-split <name>', 'split the perturbation is computed on', 'train')
     .option('--eval-split <name>', 'disjoint split it is evaluated on', 'test')
     .option('--train-limit <n>', 'first n training images (default 64)', parsePositiveInt('train-limit'), 64)
@@ -52,9 +52,8 @@ export function registerUap(program: Command): void {
     .option('--prompt <key|text>', 'prompt key (p1) or text; default as in eval')
     .option('--batch <n>', 'images per gradient batch', parsePositiveInt('batch'), 8);
   addAttackFlags(cmd)
-    .option('--out <dir>', 'write uap.png, uap-delta.f32 and metrics.json')
-    .option('--provider <p>', 'execution provider: auto, cpu or cuda', 'auto')
-    .option('--threads <n>', 'intra-op threads (default: all cores)', parsePositiveInt('threads'))
+    .option('--out <dir>', 'write uap.png, uap-delta.f32 and metrics.json');
+  addRuntimeFlags(cmd)
     .option('--json', 'print the summary as JSON')
     .action(action(runUap));
 }
