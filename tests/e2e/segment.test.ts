@@ -4,7 +4,7 @@
  * a Kvasir-SEG image and its mask, segment with the generated test model and check that both overlays are
  * drawn on the canvas. Run with `npm run test:e2e`.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -14,9 +14,11 @@ import { rendererConfig } from '../../electron.vite.config.js';
 import { startServe } from '../../src/cli/commands/serve.js';
 import { writeTestVlsm } from '../fixtures/test-vlsm.js';
 import { dataPath, repoRoot, skipWithoutData } from '../helpers/data.js';
+import { skipWithout } from '../helpers/require.js';
 
 const ID = 'cju0u82z3cuma0835wlxrnrjv'; // Kvasir-SEG test split
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const skipWithoutChromium = skipWithout(`Chromium at ${CHROMIUM}`, existsSync(CHROMIUM), 'apt-get install chromium, or set CHROMIUM_PATH');
 
 interface PageCanvas {
   width: number;
@@ -24,7 +26,7 @@ interface PageCanvas {
   getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
 }
 
-describe.skipIf(skipWithoutData)('browser build against vlsm-audit serve', () => {
+describe.skipIf(skipWithoutData || skipWithoutChromium)('browser build against vlsm-audit serve', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'vlsm-e2e-'));
   const rendererDir = join(tmp, 'renderer');
   const modelDir = join(tmp, 'models', 'test-vlsm');
