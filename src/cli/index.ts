@@ -5,6 +5,7 @@ import { registerEval } from './commands/eval.js';
 import { registerGradcheck } from './commands/gradcheck.js';
 import { registerSegment } from './commands/segment.js';
 import { registerServe } from './commands/serve.js';
+import { formatCommanderError } from './errors.js';
 
 const program = new Command();
 program
@@ -12,6 +13,7 @@ program
   .description('Adversarial-robustness audits of medical vision-language segmentation models (offline)')
   .version('0.1.0')
   .showHelpAfterError(false)
+  .configureOutput({ outputError: (text, write) => write(formatCommanderError(text)) })
   .exitOverride();
 
 registerSegment(program);
@@ -24,8 +26,9 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
-    // Commander has already printed its one-line message (missing option, unknown command …).
-    process.exitCode = e.exitCode === 0 ? 0 : 2;
+    // Commander has already printed its one-line message. A rejected option value is a user mistake like
+    // any other (exit 1); a command line it cannot parse (unknown or missing option …) is a usage error (2).
+    process.exitCode = e.exitCode === 0 ? 0 : e.code === 'commander.invalidArgument' ? 1 : 2;
   } else {
     throw e;
   }

@@ -88,8 +88,8 @@ describe.skipIf(skipWithoutData)('vlsm-audit reproduce --jobs', () => {
   });
 });
 
-it('reproduce: a bad --jobs value is a usage error (exit 2)', () => {
+it('reproduce: a bad --jobs value is a one-line user error (exit 1, like every bad value)', () => {
   const r = runCli(['reproduce', '--jobs', '0']);
-  expect(r.status).toBe(2);
-  expect(r.stderr).toContain('--jobs must be a positive integer.');
+  expect(r.status).toBe(1);
+  expect(r.stderr).toBe('vlsm-audit: --jobs must be a positive integer, got "0".\n');
 });

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ImageMetrics } from '../../engine/attacks/index.js';
 import type { ProtocolRow, ProtocolSettings } from './reproduce.js';
+import { UserError } from '../../engine/errors.js';
 
 /** One table of the document: one model on one dataset. */
 export interface ProtocolPart {
@@ -42,8 +43,11 @@ export type ToWorker = { type: 'shard'; shard: ShardSpec };
 export type FromWorker = { type: 'progress'; done: number } | { type: 'done' } | { type: 'error'; message: string };
 
 /** A shard's child failed (its own error, or it died); the message names the shard. */
-export class ShardError extends Error {
+export class ShardError extends UserError {
   override name = 'ShardError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('runtime', message, options);
+  }
 }
 
 /** The compiled CLI entry beside this file (dist/cli/index.js), whatever launched the parent. */

@@ -21,13 +21,17 @@ import type { ApiErrorBody, ApiErrorCode, ApiResult } from './contract.js';
 import { securityHeaders } from './csp.js';
 import type { ApiService } from './handlers.js';
 import { contentType } from './mime.js';
+import { UserError } from '../errors.js';
 
 export const ALLOWED_HOST = '127.0.0.1';
 const MAX_BODY_BYTES = 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
 
-export class ServeError extends Error {
+export class ServeError extends UserError {
   override name = 'ServeError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('bad-args', message, options);
+  }
 }
 
 export interface ApiServerOptions {

@@ -4,9 +4,13 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
+import { UserError } from '../errors.js';
 
-export class DatasetError extends Error {
+export class DatasetError extends UserError {
   override name = 'DatasetError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('bad-args', message, options);
+  }
 }
 
 export type PromptValue = string | string[];

@@ -2,6 +2,9 @@
  * Parses DICOM bytes with dicom-parser and turns everything it can throw (plain objects, strings, Errors)
  * into ImageDecodeError. Handles two cases dicom-parser does not: a File Meta without TransferSyntaxUID
  * and a bare dataset without the 128-byte preamble; for both the encoding is guessed from the first element.
+ * dicom-parser accepts elements whose declared length runs past the end of the file and throws a bare
+ * string only later, when a value is read: the parsed dataset is checked here so that such a file is
+ * rejected at once, and its accessors are guarded so that no later read can throw a non-Error.
  */
 import { createRequire } from 'node:module';
 import type { DataSet } from 'dicom-parser';
@@ -59,7 +62,7 @@ export function parseDicomBytes(bytes: Uint8Array, label: string): ParsedDicom {
   try {
     if (!part10) {
       const ts = guessTransferSyntax(buf, 0);
-      const dataSet = dp.parseDicom(buf, { TransferSyntaxUID: ts });
+      const dataSet = checked(dp.parseDicom(buf, { TransferSyntaxUID: ts }), label);
       return { dataSet, transferSyntaxUID: ts, guessedTransferSyntax: true };
     }
     const meta = dp.readPart10Header(buf) as DataSet & { position: number };
@@ -70,18 +73,57 @@ export function parseDicomBytes(bytes: Uint8Array, label: string): ParsedDicom {
     // (seen in pydicom's SC_rgb_jpeg.dcm); the pixel encoding still follows the declared UID.
     const implicitMismatch = declared !== undefined && declared !== IMPLICIT_LE && declared !== DEFLATED && guessed === IMPLICIT_LE;
     if (declared && !implicitMismatch) {
-      return { dataSet: dp.parseDicom(buf), transferSyntaxUID: declared, guessedTransferSyntax: false };
+      return { dataSet: checked(dp.parseDicom(buf), label), transferSyntaxUID: declared, guessedTransferSyntax: false };
     }
     const stream = new dp.ByteStream(dp.littleEndianByteArrayParser, buf, meta.position);
     const DataSetCtor = (dp as unknown as { DataSet: new (p: unknown, b: Buffer, e: object) => DataSet }).DataSet;
     const dataSet = new DataSetCtor(dp.littleEndianByteArrayParser, buf, { ...meta.elements });
     if (guessed === IMPLICIT_LE) dp.parseDicomDataSetImplicit(dataSet, stream, buf.length);
     else dp.parseDicomDataSetExplicit(dataSet, stream, buf.length);
-    return { dataSet, transferSyntaxUID: declared ?? guessed, guessedTransferSyntax: declared === undefined };
+    return { dataSet: checked(dataSet, label), transferSyntaxUID: declared ?? guessed, guessedTransferSyntax: declared === undefined };
   } catch (e) {
     if (e instanceof ImageDecodeError) throw e;
     throw new ImageDecodeError(`${label}: not a readable DICOM file: it is truncated or corrupt (${describeThrown(e)})`, {
       cause: e,
     });
+  }
+}
+
+const tagName = (tag: string): string => `(${tag.slice(1, 5)},${tag.slice(5, 9)})`.toUpperCase();
+
+/** Rejects elements that overrun the file, then guards every value accessor of the dataset and its items. */
+function checked(ds: DataSet, label: string): DataSet {
+  // The dataset's own bytes: for a deflated file these are the inflated ones, not the file's.
+  const fileLength = ds.byteArray.length;
+  for (const [tag, el] of Object.entries(ds.elements)) {
+    // Undefined-length sequences and encapsulated pixel data (length 0xFFFFFFFF) are bounded by the parser.
+    if (el.length !== undefined && el.length !== 0xffffffff && el.dataOffset + el.length > fileLength) {
+      throw new ImageDecodeError(
+        `${label}: not a readable DICOM file: element ${tagName(tag)} declares ${el.length} bytes but only ${Math.max(0, fileLength - el.dataOffset)} remain (truncated or corrupt)`,
+      );
+    }
+    // Encapsulated pixel data read as implicit VR comes back as "items" of codestream bytes: not a dataset.
+    if (tag !== 'x7fe00010') for (const item of el.items ?? []) if (item.dataSet) checked(item.dataSet, label);
+  }
+  guardAccessors(ds, label);
+  return ds;
+}
+
+const ACCESSORS = ['string', 'text', 'uint16', 'int16', 'uint32', 'int32', 'float', 'double', 'floatString', 'intString', 'numStringValues', 'attributeTag'] as const;
+
+/** dicom-parser throws bare strings from its readers; a read through this dataset throws ImageDecodeError. */
+function guardAccessors(ds: DataSet, label: string): void {
+  const target = ds as unknown as Record<string, unknown>;
+  for (const name of ACCESSORS) {
+    const fn = target[name];
+    if (typeof fn !== 'function') continue;
+    target[name] = (...args: unknown[]): unknown => {
+      try {
+        return (fn as (...a: unknown[]) => unknown).apply(ds, args);
+      } catch (e) {
+        if (e instanceof Error) throw e;
+        throw new ImageDecodeError(`${label}: not a readable DICOM file: it is truncated or corrupt (${describeThrown(e)})`, { cause: e });
+      }
+    };
   }
 }

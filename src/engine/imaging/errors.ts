@@ -1,11 +1,13 @@
+import { UserError } from '../errors.js';
+
 /**
  * The one error type of the imaging engine. Its message is a sentence a user can act on and always names
  * the file (or "image bytes" when decoding from memory), e.g.
  * "x.dcm: unsupported transfer syntax 1.2.840.10008.1.2.4.51 (JPEG Extended 12-bit)".
  */
-export class ImageDecodeError extends Error {
+export class ImageDecodeError extends UserError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('decode-failed', message, options);
     this.name = 'ImageDecodeError';
   }
 }

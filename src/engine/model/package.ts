@@ -8,9 +8,13 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { formatManifestIssues, manifestSchema, type Manifest } from './manifest.js';
 import { loadTokenizer, type PromptTokenizer } from './tokenizer.js';
+import { UserError } from '../errors.js';
 
-export class ModelPackageError extends Error {
+export class ModelPackageError extends UserError {
   override name = 'ModelPackageError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('model-invalid', message, options);
+  }
 }
 
 export interface ModelPackage {

@@ -7,9 +7,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer, type Encoding } from '@huggingface/tokenizers';
 import type { Manifest } from './manifest.js';
+import { UserError } from '../errors.js';
 
-export class PromptError extends Error {
+export class PromptError extends UserError {
   override name = 'PromptError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('bad-args', message, options);
+  }
 }
 
 export interface EncodedPrompts {
@@ -34,14 +38,21 @@ export function loadTokenizer(dir: string, text: Manifest['text']): PromptTokeni
     throw new PromptError(`${file} is not valid JSON (${(e as Error).message}).`);
   }
   const configFile = join(dir, 'tokenizer_config.json');
-  const config = existsSync(configFile) ? (JSON.parse(readFileSync(configFile, 'utf8')) as object) : {};
+  let config: object = {};
+  try {
+    if (existsSync(configFile)) config = JSON.parse(readFileSync(configFile, 'utf8')) as object;
+  } catch (e) {
+    throw new PromptError(`${configFile} is not valid JSON (${(e as Error).message}).`);
+  }
+  const unk = unknownToken(json);
   let tok: Tokenizer;
   try {
-    tok = new Tokenizer(json, config);
+    // tokenizers.js takes a WordLevel model's unknown token from tokenizer_config.json only; without that
+    // file an unknown word got no id at all (undefined), so default it to the model's own unk_token.
+    tok = new Tokenizer(json, { ...(unk !== undefined ? { unk_token: unk } : {}), ...config });
   } catch (e) {
     throw new PromptError(`${file} is not a usable Hugging Face tokenizer (${(e as Error).message}).`);
   }
-  const unk = unknownToken(json);
   const unkId = unk === undefined ? undefined : vocabId(json, unk);
   return {
     encode(prompts) {
@@ -57,6 +68,8 @@ export function loadTokenizer(dir: string, text: Manifest['text']): PromptTokeni
           throw new PromptError(`The model's vocabulary knows none of the words in "${text}"; try the prompts listed for this model.`);
         }
         if (ids.length === 0) throw new PromptError(`The prompt "${text}" produced no tokens.`);
+        const missing = enc.tokens.filter((_: string, i: number) => !Number.isInteger(ids[i]));
+        if (missing.length) throw new PromptError(`The model's tokenizer has no id for "${missing[0]}" in "${text}" and no unknown token to fall back on; rephrase the prompt.`);
         return { ids, unknown };
       });
       const longest = Math.max(...seqs.map((s) => Math.min(s.ids.length, text.maxTokens)));

@@ -4,13 +4,17 @@
  */
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, TensorProto_DataType, type ModelProto, type TensorProto } from 'onnx-buf';
+import { UserError } from '../errors.js';
 
 export { TensorProto_DataType as DataType };
 export type { ModelProto, GraphProto, NodeProto, TensorProto, ValueInfoProto, AttributeProto } from 'onnx-buf';
 
 /** Thrown when bytes are not a usable ONNX model; the message names the problem for the user. */
-export class OnnxFormatError extends Error {
+export class OnnxFormatError extends UserError {
   override name = 'OnnxFormatError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('model-invalid', message, options);
+  }
 }
 
 export function decodeModel(bytes: Uint8Array, source = 'model'): ModelProto {

@@ -6,6 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { UserError } from '../errors.js';
 
 export type Provider = 'cpu' | 'cuda';
 
@@ -46,8 +47,11 @@ export interface Session {
 }
 
 /** Thrown when ONNX Runtime rejects a model; the message names the model and ORT's reason. */
-export class RuntimeError extends Error {
+export class RuntimeError extends UserError {
   override name = 'RuntimeError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('runtime', message, options);
+  }
 }
 
 let cudaAvailable: boolean | undefined;
