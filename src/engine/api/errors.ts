@@ -17,8 +17,9 @@ export class ApiError extends UserError {
 export function toErrorBody(call: string, e: unknown, log: (msg: string, err: unknown) => void = defaultLog): ApiErrorBody {
   if (e instanceof UserError) return { code: codeIsApiCode(e.code), message: e.message };
   const errno = (e as NodeJS.ErrnoException | null)?.code;
-  if (errno === 'ENOENT') return { code: 'not-found', message: `A file needed by ${call} was not found (${(e as Error).message}).` };
-  if (errno === 'EACCES' || errno === 'EPERM') return { code: 'forbidden', message: `Permission denied while running ${call} (${(e as Error).message}).` };
+  // Node's own text is not passed on: it names the resolved path, which may be a symlink's target.
+  if (errno === 'ENOENT') return { code: 'not-found', message: `A file needed by ${call} was not found.` };
+  if (errno === 'EACCES' || errno === 'EPERM') return { code: 'forbidden', message: `Permission denied while running ${call}.` };
   log(`[api] ${call} failed with an unexpected error`, e);
   return { code: 'internal', message: `${call} failed unexpectedly; this is a bug — the details are in the log.` };
 }

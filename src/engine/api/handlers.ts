@@ -20,6 +20,7 @@ import {
 import { ApiError, toErrorBody } from './errors.js';
 import { describeModelDir, listModels, SegmenterCache, type ModelRoot } from './models.js';
 import { createPathPolicy, type PathKind } from './paths.js';
+import { asGiven } from './as-given.js';
 
 export interface CallContext {
   readonly call: CallName;
@@ -104,7 +105,7 @@ export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache)
     async 'study:open'({ path, frame }, ctx) {
       const real = await policy.checkFile(path, 'study');
       ctx.progress('decoding', `Decoding ${path}`);
-      const img = await loadImage(real, frame === undefined ? undefined : { frame });
+      const img = await asGiven(path, real, (p) => loadImage(p, frame === undefined ? undefined : { frame }));
       const frames = img.source.frames ?? 1;
       return {
         path: real,
@@ -122,7 +123,7 @@ export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache)
 
     async 'mask:open'({ path }) {
       const real = await policy.checkFile(path, 'mask');
-      const mask = await loadMask(real);
+      const mask = await asGiven(path, real, loadMask);
       return { path: real, width: mask.width, height: mask.height, area: countForeground(mask.data), png: pngUrl(encodeMaskPng(mask)) };
     },
 
@@ -134,8 +135,8 @@ export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache)
       ctx.progress('loading-model', `Loading model ${dir}`, 0.1);
       const segmenter = await segmenters.get(dir, provider ?? 'auto');
       ctx.progress('decoding', `Decoding ${imagePath}`, 0.3);
-      const img = await loadImage(image, frame === undefined ? undefined : { frame });
-      const gt = maskFile === null ? null : await loadMask(maskFile);
+      const img = await asGiven(imagePath, image, (p) => loadImage(p, frame === undefined ? undefined : { frame }));
+      const gt = maskFile === null || maskPath === undefined ? null : await asGiven(maskPath, maskFile, loadMask);
       if (gt && (gt.width !== img.width || gt.height !== img.height)) {
         throw new ApiError(
           'bad-args',

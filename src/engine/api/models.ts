@@ -10,6 +10,7 @@ import { formatManifestIssues, manifestSchema, type Manifest } from '../model/ma
 import { deriveManifest, loadModelPackage } from '../model/package.js';
 import { createSegmenter, type Segmenter } from '../model/segmenter.js';
 import type { ModelSummary } from './contract.js';
+import { describeJsonError } from '../json-error.js';
 
 export interface ModelRoot {
   dir: string;
@@ -20,6 +21,16 @@ function looksLikePackage(dir: string): boolean {
   return ['vlsm.json', 'model.onnx', 'preprocessor_config.json'].some((f) => existsSync(join(dir, f)));
 }
 
+/** A JSON file of a package; a syntax error is described without quoting the file (it may be a symlink). */
+function readJson<T = unknown>(file: string): T {
+  const text = readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON (${describeJsonError(e)}).`);
+  }
+}
+
 /** Describe one package folder, or null when the folder is not a model package at all. */
 export function describeModelDir(dir: string, origin: ModelSummary['origin']): ModelSummary | null {
   if (!looksLikePackage(dir)) return null;
@@ -28,11 +39,11 @@ export function describeModelDir(dir: string, origin: ModelSummary['origin']): M
   try {
     const vlsm = join(dir, 'vlsm.json');
     if (existsSync(vlsm)) {
-      const parsed = manifestSchema.safeParse(JSON.parse(readFileSync(vlsm, 'utf8')));
+      const parsed = manifestSchema.safeParse(readJson(vlsm));
       if (!parsed.success) return { ...base, problem: formatManifestIssues(parsed.error, vlsm) };
       manifest = parsed.data;
     } else if (existsSync(join(dir, 'preprocessor_config.json'))) {
-      manifest = deriveManifest(dir, JSON.parse(readFileSync(join(dir, 'preprocessor_config.json'), 'utf8')));
+      manifest = deriveManifest(dir, readJson(join(dir, 'preprocessor_config.json')));
     } else {
       return { ...base, problem: `${dir} has neither vlsm.json nor preprocessor_config.json.` };
     }

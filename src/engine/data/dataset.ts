@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { describeJsonError } from '../json-error.js';
 
 export class DatasetError extends UserError {
   override name = 'DatasetError';
@@ -41,7 +42,7 @@ export function loadDataset(dirArg: string): Dataset {
   try {
     raw = JSON.parse(readFileSync(splitsFile, 'utf8')) as Record<string, unknown>;
   } catch (e) {
-    throw new DatasetError(`${splitsFile} is not valid JSON (${(e as Error).message}).`);
+    throw new DatasetError(`${splitsFile} is not valid JSON (${describeJsonError(e)}).`);
   }
   const splits: Record<string, string[]> = {};
   for (const k of ['train', 'val', 'test']) {

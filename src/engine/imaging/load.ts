@@ -4,7 +4,7 @@ import { decodeDicom } from './dicom.js';
 import { describeThrown, ImageDecodeError, sourceLabel } from './errors.js';
 import { decodeJpegFile } from './jpeg.js';
 import { decodePng } from './png.js';
-import { previewBytes, sniffFormat } from './sniff.js';
+import { describeFileKind, sniffFormat } from './sniff.js';
 import type { BinaryMask, RasterImage, VoiWindow } from './types.js';
 
 export interface LoadImageOptions {
@@ -40,7 +40,7 @@ export async function loadImage(pathOrBytes: string | Uint8Array, opts: LoadImag
       return study.toRaster(opts.frame ?? 0, opts.window);
     }
     default:
-      throw new ImageDecodeError(`${label}: not a PNG, JPEG or DICOM image (starts with ${previewBytes(bytes)})`);
+      throw new ImageDecodeError(`${label}: not a PNG, JPEG or DICOM image (it is ${describeFileKind(bytes)})`);
   }
 }
 
@@ -49,7 +49,7 @@ export async function loadMask(path: string): Promise<BinaryMask> {
   const bytes = await readBytes(path);
   const format = sniffFormat(bytes);
   if (format !== 'png' && format !== 'jpeg') {
-    throw new ImageDecodeError(`${path}: a mask must be a PNG or JPEG image (starts with ${previewBytes(bytes)})`);
+    throw new ImageDecodeError(`${path}: a mask must be a PNG or JPEG image (it is ${format === 'dicom' ? 'a DICOM file' : describeFileKind(bytes)})`);
   }
   const img = format === 'png' ? decodePng(bytes, path, path) : await decodeJpegFile(bytes, path, path);
   const n = img.width * img.height;

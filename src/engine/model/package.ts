@@ -9,6 +9,7 @@ import { basename, join, resolve } from 'node:path';
 import { formatManifestIssues, manifestSchema, type Manifest } from './manifest.js';
 import { loadTokenizer, type PromptTokenizer } from './tokenizer.js';
 import { UserError } from '../errors.js';
+import { describeJsonError } from '../json-error.js';
 
 export class ModelPackageError extends UserError {
   override name = 'ModelPackageError';
@@ -50,7 +51,7 @@ function readJson(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new ModelPackageError(`${file} is not valid JSON (${(e as Error).message}).`);
+    throw new ModelPackageError(`${file} is not valid JSON (${describeJsonError(e)}).`);
   }
 }
 

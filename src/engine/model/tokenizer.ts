@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Tokenizer, type Encoding } from '@huggingface/tokenizers';
 import type { Manifest } from './manifest.js';
 import { UserError } from '../errors.js';
+import { describeJsonError } from '../json-error.js';
 
 export class PromptError extends UserError {
   override name = 'PromptError';
@@ -35,14 +36,14 @@ export function loadTokenizer(dir: string, text: Manifest['text']): PromptTokeni
   try {
     json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (e) {
-    throw new PromptError(`${file} is not valid JSON (${(e as Error).message}).`);
+    throw new PromptError(`${file} is not valid JSON (${describeJsonError(e)}).`);
   }
   const configFile = join(dir, 'tokenizer_config.json');
   let config: object = {};
   try {
     if (existsSync(configFile)) config = JSON.parse(readFileSync(configFile, 'utf8')) as object;
   } catch (e) {
-    throw new PromptError(`${configFile} is not valid JSON (${(e as Error).message}).`);
+    throw new PromptError(`${configFile} is not valid JSON (${describeJsonError(e)}).`);
   }
   const unk = unknownToken(json);
   let tok: Tokenizer;
