@@ -32,7 +32,13 @@ export const rendererConfig: RendererViteConfig = {
 export default defineConfig({
   main: {
     build: {
-      rolldownOptions: { input: { index: resolve(import.meta.dirname, 'src/main/index.ts') } },
+      rolldownOptions: {
+        input: {
+          index: resolve(import.meta.dirname, 'src/main/index.ts'),
+          // forked by src/engine/jobs/pool.ts, which finds it beside the main bundle as job-worker.js
+          'job-worker': resolve(import.meta.dirname, 'src/engine/jobs/worker-main.ts'),
+        },
+      },
     },
   },
   preload: {

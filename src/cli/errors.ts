@@ -21,6 +21,7 @@ const USER_ERRORS = new Set([
   'ExternalDataError',
   'GraphError',
   'ShardError',
+  'JobError',
 ]);
 
 export function isUserError(e: unknown): e is Error {

@@ -4,6 +4,7 @@
  * as `internal` without internals.
  */
 import { ImageDecodeError } from '../imaging/errors.js';
+import { JobError } from '../jobs/errors.js';
 import { ModelPackageError } from '../model/package.js';
 import { RuntimeError } from '../runtime/ort-session.js';
 import type { ApiErrorBody, ApiErrorCode } from './contract.js';
@@ -24,6 +25,7 @@ export function toErrorBody(call: string, e: unknown, log: (msg: string, err: un
   if (e instanceof ImageDecodeError) return { code: 'decode-failed', message: e.message };
   if (e instanceof ModelPackageError) return { code: 'model-invalid', message: e.message };
   if (e instanceof RuntimeError) return { code: 'runtime', message: e.message };
+  if (e instanceof JobError) return { code: 'runtime', message: e.message };
   const errno = (e as NodeJS.ErrnoException | null)?.code;
   if (errno === 'ENOENT') return { code: 'not-found', message: `A file needed by ${call} was not found (${(e as Error).message}).` };
   if (errno === 'EACCES' || errno === 'EPERM') return { code: 'forbidden', message: `Permission denied while running ${call} (${(e as Error).message}).` };
