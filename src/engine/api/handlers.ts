@@ -4,7 +4,8 @@
  * before a handler runs and results checked after; whatever a handler throws comes back as a typed
  * error envelope, never as a crash of the transport.
  */
-import { encodeMaskPng, encodePng, loadImage, loadMask } from '../imaging/index.js';
+import { encodeMaskPng, encodePng, loadImage } from '../imaging/index.js';
+import { loadCheckedMask } from '../study/mask-check.js';
 import { dice, iou } from '../metrics/index.js';
 import {
   calls,
@@ -20,11 +21,15 @@ import {
 import { ApiError, toErrorBody } from './errors.js';
 import { describeModelDir, listModels, SegmenterCache, type ModelRoot } from './models.js';
 import { createPathPolicy, type PathKind } from './paths.js';
+import { AttackService } from './attack-run.js';
+import { createStudyHandlers } from './study-handlers.js';
 
 export interface CallContext {
   readonly call: CallName;
   readonly requestId: string | null;
   progress(stage: string, message: string, fraction?: number | null): void;
+  /** Aborted by `job:cancel` with this call's requestId (or when the service is disposed). */
+  readonly signal: AbortSignal;
 }
 
 export type Handler<K extends CallName> = (args: ParsedArgs<K>, ctx: CallContext) => Promise<CallResult<K>>;
@@ -66,10 +71,11 @@ function countForeground(data: Uint8Array): number {
   return n;
 }
 
-export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache): HandlerTable {
+export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache, extra: { attacks: AttackService; cancel(requestId: string): boolean } = { attacks: new AttackService(), cancel: () => false }): HandlerTable {
   const policy = createPathPolicy({ mode: opts.pathMode, roots: opts.modelRoots.map((r) => r.dir) });
 
   return {
+    ...createStudyHandlers(policy, extra, opts.threads),
     async 'app:info'() {
       return {
         name: opts.app.name,
@@ -122,7 +128,7 @@ export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache)
 
     async 'mask:open'({ path }) {
       const real = await policy.checkFile(path, 'mask');
-      const mask = await loadMask(real);
+      const mask = await loadCheckedMask(real);
       return { path: real, width: mask.width, height: mask.height, area: countForeground(mask.data), png: pngUrl(encodeMaskPng(mask)) };
     },
 
@@ -135,7 +141,7 @@ export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache)
       const segmenter = await segmenters.get(dir, provider ?? 'auto');
       ctx.progress('decoding', `Decoding ${imagePath}`, 0.3);
       const img = await loadImage(image, frame === undefined ? undefined : { frame });
-      const gt = maskFile === null ? null : await loadMask(maskFile);
+      const gt = maskFile === null ? null : await loadCheckedMask(maskFile);
       if (gt && (gt.width !== img.width || gt.height !== img.height)) {
         throw new ApiError(
           'bad-args',
@@ -165,7 +171,16 @@ const REQUEST_ID = /^[\w.:-]{1,100}$/;
 export function createApiService(opts: ServiceOptions): ApiService {
   const listeners = new Set<EventListener>();
   const segmenters = new SegmenterCache(2, opts.threads);
-  const table = createHandlers(opts, segmenters);
+  const attacks = new AttackService();
+  const running = new Map<string, AbortController>();
+  const table = createHandlers(opts, segmenters, {
+    attacks,
+    cancel(requestId) {
+      const c = running.get(requestId);
+      c?.abort();
+      return c !== undefined;
+    },
+  });
   const emit: EventListener = (event, payload) => {
     for (const l of listeners) {
       try {
@@ -183,9 +198,12 @@ export function createApiService(opts: ServiceOptions): ApiService {
     const args = parseArgs(call, rawArgs);
     if (!args.ok) return args;
     const requestId = typeof meta.requestId === 'string' && REQUEST_ID.test(meta.requestId) ? meta.requestId : null;
+    const controller = new AbortController();
+    if (requestId !== null) running.set(requestId, controller);
     const ctx: CallContext = {
       call,
       requestId,
+      signal: controller.signal,
       progress: (stage, message, fraction = null) => emit('progress', { requestId, call, stage, message, fraction }),
     };
     try {
@@ -199,6 +217,8 @@ export function createApiService(opts: ServiceOptions): ApiService {
       return { ok: true, value: checked.data };
     } catch (e) {
       return { ok: false, error: toErrorBody(call, e, opts.log) };
+    } finally {
+      if (requestId !== null && running.get(requestId) === controller) running.delete(requestId);
     }
   }
 
@@ -209,6 +229,9 @@ export function createApiService(opts: ServiceOptions): ApiService {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    dispose: () => segmenters.dispose(),
+    dispose: async () => {
+      for (const c of running.values()) c.abort();
+      await Promise.all([segmenters.dispose(), attacks.dispose()]);
+    },
   };
 }
