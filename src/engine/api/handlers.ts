@@ -4,8 +4,8 @@
  * before a handler runs and results checked after; whatever a handler throws comes back as a typed
  * error envelope, never as a crash of the transport.
  */
-import { encodeMaskPng, encodePng, loadImage } from '../imaging/index.js';
-import { loadCheckedMask } from '../study/mask-check.js';
+import { encodeMaskPng } from '../imaging/index.js';
+import { loadImageJob, loadMaskJob, openMaskJob, openStudyJob } from '../jobs/index.js';
 import { dice, iou } from '../metrics/index.js';
 import {
   calls,
@@ -107,29 +107,19 @@ export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache,
       return summary;
     },
 
+    // Decoding runs in a job worker (src/engine/jobs): a hostile or huge file is bounded in time and memory
+    // there and never stalls the other calls of this service.
     async 'study:open'({ path, frame }, ctx) {
       const real = await policy.checkFile(path, 'study');
       ctx.progress('decoding', `Decoding ${path}`);
-      const img = await loadImage(real, frame === undefined ? undefined : { frame });
-      const frames = img.source.frames ?? 1;
-      return {
-        path: real,
-        width: img.width,
-        height: img.height,
-        channels: img.channels,
-        format: img.source.format,
-        frame: img.source.frame ?? frame ?? 0,
-        frames,
-        modality: img.source.modality ?? null,
-        transferSyntaxUID: img.source.transferSyntaxUID ?? null,
-        png: pngUrl(encodePng(img)),
-      };
+      const { png, ...study } = await openStudyJob(real, frame, { signal: ctx.signal, onProgress: (p) => ctx.progress(p.stage, p.message, p.fraction) });
+      return { path: real, ...study, png: pngUrl(png) };
     },
 
-    async 'mask:open'({ path }) {
+    async 'mask:open'({ path }, ctx) {
       const real = await policy.checkFile(path, 'mask');
-      const mask = await loadCheckedMask(real);
-      return { path: real, width: mask.width, height: mask.height, area: countForeground(mask.data), png: pngUrl(encodeMaskPng(mask)) };
+      const { png, ...mask } = await openMaskJob(real, { signal: ctx.signal });
+      return { path: real, ...mask, png: pngUrl(png) };
     },
 
     async 'segment:run'({ modelDir, imagePath, prompt, maskPath, frame, provider }, ctx) {
@@ -140,8 +130,8 @@ export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache,
       ctx.progress('loading-model', `Loading model ${dir}`, 0.1);
       const segmenter = await segmenters.get(dir, provider ?? 'auto');
       ctx.progress('decoding', `Decoding ${imagePath}`, 0.3);
-      const img = await loadImage(image, frame === undefined ? undefined : { frame });
-      const gt = maskFile === null ? null : await loadCheckedMask(maskFile);
+      const img = await loadImageJob(image, { frame }, { signal: ctx.signal });
+      const gt = maskFile === null ? null : await loadMaskJob(maskFile, { signal: ctx.signal });
       if (gt && (gt.width !== img.width || gt.height !== img.height)) {
         throw new ApiError(
           'bad-args',

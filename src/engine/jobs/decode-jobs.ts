@@ -3,7 +3,8 @@
  * the desktop app, the CLI's single-image commands). One shared pool; its bounds come from the environment:
  *
  *   VLSM_DECODE_MEMORY_MB   resident-memory bound of a decode worker (default 2048)
- *   VLSM_DECODE_TIMEOUT_S   time bound of one decode (default 30)
+ *   VLSM_DECODE_TIMEOUT_S   overall time bound of one decode job (default 60); each frame's decode is
+ *                           also bounded by its size once its header is read (imaging-tasks.ts)
  *
  * Exceeding them, or a worker crash, becomes an ImageDecodeError naming the file, like any other
  * unreadable image. The pixel budget checked from headers before decoding is in ../imaging/limits.ts.
@@ -24,7 +25,7 @@ function envNumber(name: string, fallback: number): number {
 }
 
 export function decodeLimits(): { memoryMb: number; timeoutMs: number } {
-  return { memoryMb: envNumber('VLSM_DECODE_MEMORY_MB', 2048), timeoutMs: envNumber('VLSM_DECODE_TIMEOUT_S', 30) * 1000 };
+  return { memoryMb: envNumber('VLSM_DECODE_MEMORY_MB', 2048), timeoutMs: envNumber('VLSM_DECODE_TIMEOUT_S', 60) * 1000 };
 }
 
 let shared: JobPool | undefined;
@@ -52,12 +53,13 @@ async function decodeJob<K extends TaskName>(task: K, args: TaskArgs<K>, path: s
     return await decodePool().run(task, args, { ...opts, label: `decoding ${path}` });
   } catch (e) {
     if (!(e instanceof JobError)) throw e;
-    const { memoryMb, timeoutMs } = decodeLimits();
     if (e.code === 'timeout') {
-      throw new ImageDecodeError(`${path}: decoding took longer than ${timeoutMs / 1000} s and was stopped; the file is corrupt or too complex (limit: VLSM_DECODE_TIMEOUT_S)`);
+      const s = Math.round((e.limit ?? decodeLimits().timeoutMs) / 100) / 10;
+      throw new ImageDecodeError(`${path}: decoding took longer than ${s} s and was stopped; the file is corrupt or too complex for its size`);
     }
     if (e.code === 'memory') {
-      throw new ImageDecodeError(`${path}: decoding needed more than ${memoryMb} MB of memory and was stopped; the file is corrupt or too large (limit: VLSM_DECODE_MEMORY_MB)`);
+      const mb = e.limit ?? decodeLimits().memoryMb;
+      throw new ImageDecodeError(`${path}: decoding needed more than ${mb} MB of memory and was stopped; the file is corrupt or too large (limit: VLSM_DECODE_MEMORY_MB)`);
     }
     if (e.code === 'crashed') throw new ImageDecodeError(`${path}: the decoder crashed on this file; it is corrupt or not supported (${e.message})`);
     throw e;

@@ -18,6 +18,8 @@ export class JobError extends Error {
   constructor(
     readonly code: JobErrorCode,
     message: string,
+    /** For `timeout`: the bound in ms; for `memory`: the bound in MB. */
+    readonly limit?: number,
   ) {
     super(message);
   }

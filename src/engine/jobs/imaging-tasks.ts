@@ -2,8 +2,20 @@
  * Imaging tasks run inside a job worker (see tasks.ts): decoding, and for display the PNG encoding too,
  * so neither a slow decode nor a large PNG ever runs on the caller's event loop.
  */
-import { encodeMaskPng, encodePng, loadImage, loadMask, type BinaryMask, type RasterImage, type VoiWindow } from '../imaging/index.js';
+import { encodeMaskPng, encodePng, loadImage, type BinaryMask, type RasterImage, type VoiWindow } from '../imaging/index.js';
+import { loadCheckedMask } from '../study/mask-check.js';
 import type { TaskContext } from './tasks.js';
+
+/**
+ * Time bound of one frame's decode, set once its size is known: 5 s plus 0.5 s per million samples
+ * (a 4096×4096×3 frame gets 30 s). A corrupt 100×100 JPEG-LS frame that makes CharLS grind for 30 s on a
+ * loaded machine is stopped after 5 s; the pool's overall bound (VLSM_DECODE_TIMEOUT_S) still applies.
+ */
+export function frameDecodeMs(samples: number): number {
+  return 5000 + Math.ceil(samples / 2000);
+}
+
+const bounded = (ctx: TaskContext) => (samples: number) => ctx.limitTime(frameDecodeMs(samples));
 
 export interface OpenedStudy {
   width: number;
@@ -28,7 +40,7 @@ export interface OpenedMask {
 
 export async function openStudyTask(args: { path: string; frame?: number }, ctx: TaskContext): Promise<OpenedStudy> {
   ctx.progress('decoding', `Decoding ${args.path}`);
-  const img = await loadImage(args.path, args.frame === undefined ? undefined : { frame: args.frame });
+  const img = await loadImage(args.path, { frame: args.frame, beforeFrameDecode: bounded(ctx) });
   ctx.progress('encoding', 'Preparing the image for display');
   return {
     width: img.width,
@@ -43,18 +55,18 @@ export async function openStudyTask(args: { path: string; frame?: number }, ctx:
   };
 }
 
-export async function loadImageTask(args: { path: string; frame?: number; window?: VoiWindow }): Promise<RasterImage> {
-  const opts = args.frame === undefined && args.window === undefined ? undefined : { frame: args.frame, window: args.window };
-  return loadImage(args.path, opts);
+export async function loadImageTask(args: { path: string; frame?: number; window?: VoiWindow }, ctx: TaskContext): Promise<RasterImage> {
+  return loadImage(args.path, { frame: args.frame, window: args.window, beforeFrameDecode: bounded(ctx) });
 }
 
+/** Masks go through the same check as everywhere in the app (a colour photo is not a mask). */
 export async function openMaskTask(args: { path: string }): Promise<OpenedMask> {
-  const mask = await loadMask(args.path);
+  const mask = await loadCheckedMask(args.path);
   let area = 0;
   for (let i = 0; i < mask.data.length; i++) if (mask.data[i] !== 0) area++;
   return { width: mask.width, height: mask.height, area, png: encodeMaskPng(mask) };
 }
 
-export async function loadMaskTask(args: { path: string }): Promise<BinaryMask> {
-  return loadMask(args.path);
+export async function loadMaskTask(args: { path: string; expect?: { width: number; height: number } }): Promise<BinaryMask> {
+  return loadCheckedMask(args.path, args.expect);
 }

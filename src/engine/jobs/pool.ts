@@ -72,6 +72,8 @@ interface Worker {
   /** Set once the worker is being killed; the reason its job (if any) fails with. */
   ending?: JobError | 'discard';
   timers: NodeJS.Timeout[];
+  /** The running job's time bound: when it ends (epoch ms) and its timer. */
+  deadline?: { at: number; timer: NodeJS.Timeout };
   reportedRssMb: number;
 }
 
@@ -196,10 +198,7 @@ export class JobPool {
     this.clearTimers(w);
     w.job = job;
     setRef(w.child, true);
-    const timeoutMs = job.opts.timeoutMs ?? this.timeoutMs;
-    w.timers.push(
-      setTimeout(() => this.kill(w, new JobError('timeout', `${job.label} did not finish within ${formatSeconds(timeoutMs)} and was stopped`)), timeoutMs),
-    );
+    this.setDeadline(w, job, job.opts.timeoutMs ?? this.timeoutMs);
     const pid = w.child.pid;
     if (pid !== undefined) {
       w.timers.push(
@@ -208,13 +207,22 @@ export class JobPool {
           if (!mem) return;
           this.counters.peakRssMb = Math.max(this.counters.peakRssMb, mem.rssMb);
           if (mem.rssMb > this.memoryMb) {
-            this.kill(w, new JobError('memory', `${job.label} needed more than ${this.memoryMb} MB of memory and was stopped`));
+            this.kill(w, new JobError('memory', `${job.label} needed more than ${this.memoryMb} MB of memory and was stopped`, this.memoryMb));
           }
         }, MEMORY_POLL_MS),
       );
     }
     const msg: ToWorker = { type: 'run', id: job.id, task: job.task, args: job.args };
     w.child.send(msg);
+  }
+
+  /** Sets (or, when earlier than the current one, tightens) the running job's time bound. */
+  private setDeadline(w: Worker, job: Job, ms: number): void {
+    const at = Date.now() + ms;
+    if (w.deadline && w.deadline.at <= at) return;
+    if (w.deadline) clearTimeout(w.deadline.timer);
+    const timer = setTimeout(() => this.kill(w, new JobError('timeout', `${job.label} did not finish within ${formatSeconds(ms)} and was stopped`, ms)), ms);
+    w.deadline = { at, timer };
   }
 
   private cancel(job: Job): void {
@@ -241,6 +249,10 @@ export class JobPool {
     if (!job || m.id !== job.id || w.ending) return;
     if (m.type === 'progress') {
       if (!job.cancelled) job.opts.onProgress?.(m.progress);
+      return;
+    }
+    if (m.type === 'deadline') {
+      if (Number.isFinite(m.ms) && m.ms >= 0) this.setDeadline(w, job, m.ms);
       return;
     }
     if (job.cancelled) {
@@ -298,6 +310,8 @@ export class JobPool {
   private clearTimers(w: Worker): void {
     for (const t of w.timers) clearTimeout(t);
     w.timers = [];
+    if (w.deadline) clearTimeout(w.deadline.timer);
+    w.deadline = undefined;
   }
 }
 

@@ -14,4 +14,6 @@ export type FromWorker =
   | { type: 'progress'; id: number; progress: JobProgress }
   | { type: 'done'; id: number; value: unknown }
   | { type: 'failed'; id: number; error: SerializedError }
+  /** The task asks for a tighter time bound: finish within `ms` from now (never extends the bound). */
+  | { type: 'deadline'; id: number; ms: number }
   | { type: 'memory'; rssMb: number };

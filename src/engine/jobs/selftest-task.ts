@@ -15,6 +15,8 @@ export type SelftestArgs =
   | { kind: 'throw-string'; message: string }
   | { kind: 'exit'; code: number }
   | { kind: 'progress'; steps: number; ms: number }
+  /** Tightens the time bound to `limitMs`, then spins for `ms`. */
+  | { kind: 'deadline'; limitMs: number; ms: number }
   /** Counts how many jobs this worker process has run (tests worker reuse and discard). */
   | { kind: 'count' };
 
@@ -61,6 +63,14 @@ export async function selftestTask(args: SelftestArgs, ctx: TaskContext): Promis
         ctx.progress('step', `step ${i} of ${args.steps}`, i / args.steps);
       }
       return args.steps;
+    case 'deadline': {
+      ctx.limitTime(args.limitMs);
+      const end = Date.now() + args.ms;
+      while (Date.now() < end) {
+        /* busy */
+      }
+      return null;
+    }
     case 'count':
       return runs;
   }

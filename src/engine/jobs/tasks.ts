@@ -13,6 +13,11 @@ export interface TaskContext {
   /** Fires when the job is cancelled; long tasks check it between steps and clean up what they started. */
   readonly signal: AbortSignal;
   progress(stage: string, message: string, fraction?: number | null): void;
+  /**
+   * Tightens the job's time bound to `ms` from now, once the task knows how much work it has (a decode
+   * after reading the frame size). It can only shorten the bound the caller set, never extend it.
+   */
+  limitTime(ms: number): void;
 }
 
 export type TaskFunction = (args: never, ctx: TaskContext) => Promise<unknown>;

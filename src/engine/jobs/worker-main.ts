@@ -22,6 +22,7 @@ async function run(id: number, task: string, args: unknown): Promise<void> {
     const value = await fn(args, {
       signal: abort.signal,
       progress: (stage, message, fraction = null) => send({ type: 'progress', id, progress: { stage, message, fraction } }),
+      limitTime: (ms) => send({ type: 'deadline', id, ms }),
     });
     send({ type: 'done', id, value });
   } catch (e) {

@@ -50,6 +50,16 @@ describe('JobPool', () => {
     expect(callerTicks).toBeGreaterThan(3); // the caller's event loop ran during the spin
   });
 
+  it('lets a task tighten its time bound but never extend it', async () => {
+    const p = pool({ timeoutMs: 60_000 });
+    const e = await rejection(p.run('selftest:run', { kind: 'deadline', limitMs: 300, ms: 60_000 }));
+    expect((e as JobError).code).toBe('timeout');
+    expect((e as JobError).limit).toBe(300);
+    const q = pool({ timeoutMs: 800 });
+    const f = await rejection(q.run('selftest:run', { kind: 'deadline', limitMs: 120_000, ms: 60_000 }));
+    expect((f as JobError).limit).toBe(800);
+  });
+
   it('kills a worker whose resident memory passes the bound', async () => {
     const p = pool({ memoryMb: 300, timeoutMs: 60_000 });
     const e = await rejection(p.run('selftest:run', { kind: 'allocate', mb: 4000, stepMb: 32 }));
