@@ -36,6 +36,14 @@ export interface AttackRunDeps {
   progress(stage: string, message: string, fraction?: number | null): void;
 }
 
+/** Every attack kind with the defaults the CLI would use for it. */
+export function listAttacks(): { name: string; norm: string; eps255: number; alpha255: number; steps: number }[] {
+  return ATTACKS.map((name) => {
+    const { budget } = budgetFromFlags({ attack: name, units: 'pixel', loss: 'dicece', lambdaDice: '1', lambdaCe: '1', seed: '0' });
+    return { name, norm: budget.norm, eps255: r6(budget.eps * 255), alpha255: r6(budget.alpha * 255), steps: budget.steps };
+  });
+}
+
 /** Attack models are costly to build (gradient graph); keep the last two warm. */
 class AttackModelCache {
   private readonly entries = new Map<string, Promise<AttackModel>>();

@@ -332,6 +332,11 @@ export const calls = {
     }),
     result: attackResult,
   },
+  'attacks:list': {
+    summary: 'The attack kinds the engine runs, with their default budget (ε and α in k/255, steps).',
+    args: z.strictObject({}),
+    result: z.object({ attacks: z.array(z.object({ name: z.string(), norm: z.string(), eps255: z.number(), alpha255: z.number(), steps: z.number() })) }),
+  },
   'job:cancel': {
     summary: 'Cancel the running call that was started with this requestId; it then answers "cancelled" and leaves nothing behind.',
     args: z.strictObject({ requestId: z.string().regex(/^[\w.:-]{1,100}$/, 'requestId is not a valid id') }),

@@ -7,13 +7,13 @@ import { loadImage, encodeMaskPng, encodePng } from '../imaging/index.js';
 import { loadGroundTruth } from '../study/ground-truth.js';
 import { loadFramePixels } from '../study/pixels.js';
 import { scanFolder } from '../study/scan.js';
-import type { AttackService } from './attack-run.js';
+import { listAttacks, type AttackService } from './attack-run.js';
 import type { CallName, ScannedSeriesInfo } from './contract.js';
 import { ApiError } from './errors.js';
 import type { Handler } from './handlers.js';
 import type { PathPolicy } from './paths.js';
 
-type StudyCalls = 'study:scan' | 'image:pixels' | 'groundtruth:open' | 'attack:run' | 'job:cancel' | 'result:get' | 'result:export';
+type StudyCalls = 'study:scan' | 'image:pixels' | 'groundtruth:open' | 'attack:run' | 'attacks:list' | 'job:cancel' | 'result:get' | 'result:export';
 
 const pngUrl = (bytes: Uint8Array): string => `data:image/png;base64,${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}`;
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
@@ -100,6 +100,10 @@ export function createStudyHandlers(
       const maskPath = args.maskPath ? await policy.checkFile(args.maskPath, 'mask') : null;
       if (ctx.requestId === null) ctx.progress('starting', 'Started without a requestId: it cannot be cancelled');
       return extra.attacks.run(args, { modelDir, imagePath, maskPath, threads, signal: ctx.signal, progress: ctx.progress });
+    },
+
+    async 'attacks:list'() {
+      return { attacks: listAttacks() };
     },
 
     async 'job:cancel'({ requestId }) {
