@@ -7,12 +7,13 @@ import { loadCheckedMask } from '../study/mask-check.js';
 import type { TaskContext } from './tasks.js';
 
 /**
- * Time bound of one frame's decode, set once its size is known: 5 s plus 0.5 s per million samples
- * (a 4096×4096×3 frame gets 30 s). A corrupt 100×100 JPEG-LS frame that makes CharLS grind for 30 s on a
- * loaded machine is stopped after 5 s; the pool's overall bound (VLSM_DECODE_TIMEOUT_S) still applies.
+ * Time bound of one frame's decode, set once its size is known: 3 s plus 0.5 s per million samples
+ * (a 4096×4096×3 frame gets 28 s; real frames decode 10–100× faster than this on 2 cores). A corrupt
+ * 100×100 JPEG-LS frame that makes CharLS grind for 3–35 s is stopped after 3 s; the pool's overall
+ * bound (VLSM_DECODE_TIMEOUT_S) still applies.
  */
 export function frameDecodeMs(samples: number): number {
-  return 5000 + Math.ceil(samples / 2000);
+  return 3000 + Math.ceil(samples / 2000);
 }
 
 const bounded = (ctx: TaskContext) => (samples: number) => ctx.limitTime(frameDecodeMs(samples));
