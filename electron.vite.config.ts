@@ -22,6 +22,11 @@ function cspMeta(): Plugin {
 export const rendererConfig: RendererViteConfig = {
   root: resolve(import.meta.dirname, 'src/renderer'),
   plugins: [svelte(), cspMeta()],
+  // Cornerstone3D in the browser (../shared/NOTES.md, "Viewer in headless Chromium"): it imports Node's
+  // `events`, starts ES-module workers, and its DICOM loader (unused here) must not be pre-bundled.
+  resolve: { alias: { events: 'events/' } },
+  worker: { format: 'es' },
+  optimizeDeps: { exclude: ['@cornerstonejs/dicom-image-loader'] },
   build: {
     outDir: resolve(import.meta.dirname, 'out/renderer'),
     // No inline data: URLs for assets: the CSP allows data: only for images.
@@ -32,7 +37,13 @@ export const rendererConfig: RendererViteConfig = {
 export default defineConfig({
   main: {
     build: {
-      rolldownOptions: { input: { index: resolve(import.meta.dirname, 'src/main/index.ts') } },
+      rolldownOptions: {
+        input: {
+          index: resolve(import.meta.dirname, 'src/main/index.ts'),
+          // forked by src/engine/jobs/pool.ts, which finds it beside the main bundle as job-worker.js
+          'job-worker': resolve(import.meta.dirname, 'src/engine/jobs/worker-main.ts'),
+        },
+      },
     },
   },
   preload: {

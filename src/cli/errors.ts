@@ -7,6 +7,7 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { isUserError, UserError } from '../engine/errors.js';
+import { JobError } from '../engine/jobs/errors.js';
 
 export { isUserError };
 
@@ -24,7 +25,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
     try {
       await fn(...args);
     } catch (e) {
-      if (isUserError(e)) {
+      if (isUserError(e) || e instanceof JobError) {
         process.stderr.write(`vlsm-audit: ${e.message}\n`);
         process.exitCode = 1;
         return;

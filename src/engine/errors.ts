@@ -16,7 +16,8 @@ export type UserErrorCode =
   | 'unsupported'
   | 'decode-failed'
   | 'model-invalid'
-  | 'runtime';
+  | 'runtime'
+  | 'cancelled';
 
 export class UserError extends Error {
   override name = 'UserError';

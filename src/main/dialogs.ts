@@ -13,6 +13,8 @@ const options: Record<PathKind, OpenDialogOptions> = {
   },
   mask: { title: 'Open ground-truth mask', properties: ['openFile'], filters: [{ name: 'PNG masks', extensions: ['png'] }] },
   model: { title: 'Open model package folder', properties: ['openDirectory'] },
+  folder: { title: 'Open study or dataset folder', properties: ['openDirectory'] },
+  export: { title: 'Export results to folder', properties: ['openDirectory', 'createDirectory'] },
 };
 
 export async function openFileDialog(kind: PathKind): Promise<string | null> {

@@ -27,6 +27,7 @@ import {
 import { resizeMask, type BatchItem } from '../../engine/attacks/prepare.js';
 import type { Dataset } from '../../engine/data/dataset.js';
 import { encodeMaskPng, encodePng, loadImage, loadMask } from '../../engine/imaging/index.js';
+import { loadImageJob } from '../../engine/jobs/index.js';
 import { loadModelPackage } from '../../engine/model/index.js';
 import { action, parsePositiveInt, UsageError } from '../errors.js';
 import { addRuntimeFlags } from '../options.js';
@@ -164,7 +165,8 @@ async function runAttack(o: AttackCliOptions): Promise<void> {
   if (!['auto', 'cpu', 'cuda'].includes(o.provider)) throw new UsageError(`--provider must be auto, cpu or cuda, got "${o.provider}".`);
   const { attack, budget, loss, seed } = budgetFromFlags(o);
   const pkg = await loadModelPackage(o.model);
-  const image = await loadImage(o.image, o.frame !== undefined ? { frame: o.frame } : undefined);
+  // decoded in a job worker: a hostile file is bounded in time and memory (src/engine/jobs)
+  const image = await loadImageJob(o.image, { frame: o.frame });
   const gt = o.mask ? await loadMask(o.mask) : undefined;
   if (gt && (gt.width !== image.width || gt.height !== image.height)) {
     throw new UsageError(`Mask ${o.mask} is ${gt.width}×${gt.height} but image ${o.image} is ${image.width}×${image.height}.`);

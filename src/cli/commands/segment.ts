@@ -1,7 +1,8 @@
 /** `vlsm-audit segment`: one image + one prompt → mask PNG (and Dice/IoU against a given mask). */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { encodeMaskPng, loadImage, loadMask } from '../../engine/imaging/index.js';
+import { encodeMaskPng, loadMask } from '../../engine/imaging/index.js';
+import { loadImageJob } from '../../engine/jobs/index.js';
 import { dice, iou } from '../../engine/metrics/index.js';
 import { createSegmenter, loadModelPackage } from '../../engine/model/index.js';
 import { action, parseNonNegativeInt, UsageError } from '../errors.js';
@@ -37,7 +38,8 @@ export function registerSegment(program: Command): void {
 async function runSegment(o: SegmentOptions): Promise<void> {
   if (!['auto', 'cpu', 'cuda'].includes(o.provider)) throw new UsageError(`--provider must be auto, cpu or cuda, got "${o.provider}".`);
   const pkg = await loadModelPackage(o.model);
-  const image = await loadImage(o.image, o.frame !== undefined ? { frame: o.frame } : undefined);
+  // decoded in a job worker: a hostile file is bounded in time and memory (src/engine/jobs)
+  const image = await loadImageJob(o.image, { frame: o.frame });
   const gt = o.mask ? await loadMask(o.mask) : undefined;
   if (gt && (gt.width !== image.width || gt.height !== image.height)) {
     throw new UsageError(`Mask ${o.mask} is ${gt.width}×${gt.height} but image ${o.image} is ${image.width}×${image.height}.`);

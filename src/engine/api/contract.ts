@@ -70,6 +70,149 @@ export const maskInfo = z.object({
 });
 export type MaskInfo = z.infer<typeof maskInfo>;
 
+/** Little-endian typed-array bytes as base64 (JSON-safe); the field names the element type. */
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64');
+
+const descriptor = z.object({
+  sopClassUID: z.string().nullable(),
+  sopInstanceUID: z.string().nullable(),
+  studyInstanceUID: z.string().nullable(),
+  seriesInstanceUID: z.string().nullable(),
+  frameOfReferenceUID: z.string().nullable(),
+  patientName: z.string().nullable(),
+  patientId: z.string().nullable(),
+  patientBirthDate: z.string().nullable(),
+  patientSex: z.string().nullable(),
+  studyDate: z.string().nullable(),
+  studyDescription: z.string().nullable(),
+  accessionNumber: z.string().nullable(),
+  seriesDescription: z.string().nullable(),
+  seriesNumber: z.number().nullable(),
+  instanceNumber: z.number().nullable(),
+  modality: z.string().nullable(),
+  institution: z.string().nullable(),
+  position: z.tuple([z.number(), z.number(), z.number()]).nullable(),
+  orientation: z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.number()]).nullable(),
+  sliceThickness: z.number().nullable(),
+  frames: z.number().int().positive(),
+});
+
+/** One frame as real values for the viewer (engine: src/engine/study/pixels.ts). */
+export const framePixels = z.object({
+  path: z.string(),
+  format: z.enum(['png', 'jpeg', 'dicom']),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  channels: z.union([z.literal(1), z.literal(3)]),
+  frame: z.number().int().nonnegative(),
+  frames: z.number().int().positive(),
+  /** channels 1: Float32 values (HU for CT); channels 3: Uint8 RGB, interleaved. */
+  pixels: base64,
+  min: z.number(),
+  max: z.number(),
+  units: z.string(),
+  windows: z.array(z.object({ center: z.number(), width: z.number(), explanation: z.string().nullable() })),
+  autoWindow: z.object({ center: z.number(), width: z.number() }),
+  invert: z.boolean(),
+  pixelSpacingMm: z.tuple([z.number(), z.number()]).nullable(),
+  transferSyntax: z.string().nullable(),
+  descriptor: descriptor.nullable(),
+});
+export type FramePixelsInfo = z.infer<typeof framePixels>;
+
+const scannedSeries = z.object({
+  seriesInstanceUID: z.string(),
+  modality: z.string().nullable(),
+  description: z.string().nullable(),
+  number: z.number().nullable(),
+  rows: z.number(),
+  columns: z.number(),
+  instances: z.array(
+    z.object({ path: z.string(), sopInstanceUID: z.string().nullable(), frames: z.number().int().positive(), instanceNumber: z.number().nullable(), position: z.number().nullable() }),
+  ),
+  images: z.number().int().nonnegative(),
+  /** Small PNG of the middle image, or null when it could not be made. */
+  thumbnail: pngDataUrl.nullable(),
+});
+export type ScannedSeriesInfo = z.infer<typeof scannedSeries>;
+
+export const scanResult = z.object({
+  root: z.string(),
+  kind: z.enum(['dicom', 'dataset', 'files']),
+  patients: z.array(
+    z.object({
+      name: z.string().nullable(),
+      id: z.string().nullable(),
+      studies: z.array(z.object({ studyInstanceUID: z.string(), description: z.string().nullable(), date: z.string().nullable(), series: z.array(scannedSeries) })),
+    }),
+  ),
+  images: z.array(z.string()),
+  groundTruth: z.array(z.object({ path: z.string(), kind: z.enum(['seg', 'rtstruct']), description: z.string().nullable(), referencedSeriesUID: z.string().nullable() })),
+  dataset: z
+    .object({
+      name: z.string(),
+      dir: z.string(),
+      items: z.array(z.object({ id: z.string(), imagePath: z.string(), maskPath: z.string().nullable(), split: z.string().nullable() })),
+      suggestedPrompt: z.string().nullable(),
+    })
+    .nullable(),
+  problems: z.array(z.object({ path: z.string(), reason: z.string() })),
+  files: z.number().int().nonnegative(),
+});
+export type ScanResultInfo = z.infer<typeof scanResult>;
+
+const k255 = (what: string, max: number) =>
+  z.number({ error: `${what} must be a number (k in k/255)` }).positive(`${what} must be greater than 0`).max(max, `${what} is larger than ${max}/255`);
+
+const maskMetrics = z.object({ dice: z.number(), iou: z.number(), hd95: z.number(), area: z.number() });
+
+/** What `attack:run` answers and `result:get` restores (engine: src/engine/api/attack-run.ts). */
+export const attackResult = z.object({
+  resultId: z.string(),
+  createdAt: z.string(),
+  model: z.object({ dir: z.string(), name: z.string(), version: z.string(), sha256: z.string() }),
+  image: z.object({ path: z.string(), frame: z.number().int().nonnegative(), width: z.number().int(), height: z.number().int() }),
+  /** Where the ground truth came from ("mask file …", "DICOM SEG …"), or null: scored against the clean prediction. */
+  groundTruth: z.string().nullable(),
+  prompt: z.string(),
+  attack: z.string(),
+  targeted: z.string().nullable(),
+  budget: z.object({ norm: z.string(), eps255: z.number(), alpha255: z.number(), steps: z.number(), restarts: z.number(), randomStart: z.boolean(), units: z.string() }),
+  seed: z.number(),
+  provider: z.string(),
+  /** The attack ran at the model's input size; every image and mask below has it. */
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  channels: z.union([z.literal(1), z.literal(3)]),
+  levels: z.number(),
+  cleanInput: pngDataUrl,
+  adversarial: pngDataUrl,
+  reference: pngDataUrl,
+  referenceKind: z.enum(['ground-truth', 'clean-prediction']),
+  cleanMask: pngDataUrl,
+  adversarialMask: pngDataUrl,
+  /** Signed δ per pixel in k/255 units (mean over channels), Float32 little-endian base64. */
+  perturbation: base64,
+  perturbationMax255: z.number(),
+  metrics: z.object({
+    clean: maskMetrics,
+    adversarial: maskMetrics,
+    preQuantisation: z.object({ dice: z.number(), iou: z.number() }),
+    linf255: z.number(),
+    l2: z.number(),
+    l2_255: z.number(),
+    changedFraction: z.number(),
+    psnr: z.number(),
+    ssim: z.number(),
+    success: z.boolean(),
+    successCriterion: z.string(),
+  }),
+  trace: z.array(z.number()),
+  steps: z.number(),
+  ms: z.number(),
+});
+export type AttackResultInfo = z.infer<typeof attackResult>;
+
 export const calls = {
   'app:info': {
     summary: 'Product name, version, transport and capabilities.',
@@ -86,7 +229,7 @@ export const calls = {
   },
   'dialog:open': {
     summary: 'Native file-open dialog (desktop app only); the chosen path becomes usable by other calls.',
-    args: z.strictObject({ kind: z.enum(['study', 'mask', 'model'], { error: 'kind must be "study", "mask" or "model"' }) }),
+    args: z.strictObject({ kind: z.enum(['study', 'mask', 'model', 'folder', 'export'], { error: 'kind must be "study", "mask", "model", "folder" or "export"' }) }),
     result: z.object({ path: z.string().nullable() }),
   },
   'models:list': {
@@ -135,6 +278,80 @@ export const calls = {
       metrics: z.object({ dice: z.number(), iou: z.number() }).nullable(),
     }),
   },
+  'study:scan': {
+    summary: 'Open a folder: DICOM grouped patient → study → series (sorted by position), ground-truth objects, loose images, a dataset listing, and per-file problems.',
+    args: z.strictObject({ path: localPath('path') }),
+    result: scanResult,
+  },
+  'image:pixels': {
+    summary: 'One frame as real values (modality units / HU, or RGB) with its windows and DICOM descriptor, for the viewer.',
+    args: z.strictObject({ path: localPath('path'), frame: frame.optional() }),
+    result: framePixels,
+  },
+  'groundtruth:open': {
+    summary: 'A DICOM SEG or RTSTRUCT as masks on the slices of the open series (one entry per segment / ROI).',
+    args: z.strictObject({
+      path: localPath('path'),
+      slices: z.array(z.strictObject({ path: localPath('slice path'), frame: frame })).min(1, 'open the series the ground truth belongs to first').max(5000),
+    }),
+    result: z.object({
+      kind: z.enum(['seg', 'rtstruct']),
+      description: z.string().nullable(),
+      segments: z.array(
+        z.object({
+          number: z.number(),
+          label: z.string(),
+          colour: z.tuple([z.number(), z.number(), z.number()]).nullable(),
+          slices: z.array(z.object({ index: z.number().int().nonnegative(), width: z.number().int(), height: z.number().int(), png: pngDataUrl, area: z.number().int() })),
+        }),
+      ),
+      unmatched: z.number().int().nonnegative(),
+    }),
+  },
+  'attack:run': {
+    summary: 'Attack one image (the CLI attack): clean and adversarial masks, the quantised adversarial image, the perturbation and metrics; progress per step; cancel with job:cancel.',
+    args: z.strictObject({
+      modelDir: localPath('modelDir'),
+      imagePath: localPath('imagePath'),
+      frame: frame.optional(),
+      prompt: z.string({ error: 'prompt must be text' }).trim().min(1, 'prompt is empty; type what to segment, e.g. "polyp"').max(500, 'prompt is longer than 500 characters'),
+      maskPath: localPath('maskPath').optional(),
+      /** A mask drawn from DICOM ground truth (SEG/RTSTRUCT segment on this slice), at the image size. */
+      maskPng: pngDataUrl.optional(),
+      maskLabel: z.string().max(500).optional(),
+      /** An attack kind the engine knows (checked against its list, so new kinds need no contract change). */
+      attack: z.string({ error: 'attack must be text' }).min(1, 'attack is empty').max(40),
+      eps255: k255('eps255', 255).optional(),
+      alpha255: k255('alpha255', 255).optional(),
+      steps: z.number().int('steps must be a whole number').min(1, 'steps must be at least 1').max(10_000, 'steps is more than 10000').optional(),
+      restarts: z.number().int().min(1).max(100, 'restarts is more than 100').optional(),
+      randomStart: z.boolean().optional(),
+      seed: z.number().int().min(0).max(0xffffffff, 'seed must be below 2^32').optional(),
+      target: z.enum(['none', 'empty'], { error: 'target must be "none" or "empty"' }).optional(),
+      provider: providerChoice.optional(),
+    }),
+    result: attackResult,
+  },
+  'attacks:list': {
+    summary: 'The attack kinds the engine runs, with their default budget (ε and α in k/255, steps).',
+    args: z.strictObject({}),
+    result: z.object({ attacks: z.array(z.object({ name: z.string(), norm: z.string(), eps255: z.number(), alpha255: z.number(), steps: z.number() })) }),
+  },
+  'job:cancel': {
+    summary: 'Cancel the running call that was started with this requestId; it then answers "cancelled" and leaves nothing behind.',
+    args: z.strictObject({ requestId: z.string().regex(/^[\w.:-]{1,100}$/, 'requestId is not a valid id') }),
+    result: z.object({ cancelled: z.boolean() }),
+  },
+  'result:get': {
+    summary: 'A result this engine computed earlier in its lifetime (session restore after a reload).',
+    args: z.strictObject({ resultId: z.string().regex(/^[\w-]{1,64}$/, 'resultId is not a valid id') }),
+    result: attackResult,
+  },
+  'result:export': {
+    summary: 'Write a result (adversarial image, masks, perturbation, metrics.json) into a folder the user chose.',
+    args: z.strictObject({ resultId: z.string().regex(/^[\w-]{1,64}$/, 'resultId is not a valid id'), dir: localPath('dir') }),
+    result: z.object({ dir: z.string(), files: z.array(z.string()) }),
+  },
 } as const;
 
 export const events = {
@@ -180,6 +397,7 @@ export const errorCodes = [
   'decode-failed',
   'model-invalid',
   'runtime',
+  'cancelled',
   'internal',
   'unauthorized',
   'transport',

@@ -4,7 +4,8 @@
  * before a handler runs and results checked after; whatever a handler throws comes back as a typed
  * error envelope, never as a crash of the transport.
  */
-import { encodeMaskPng, encodePng, loadImage, loadMask } from '../imaging/index.js';
+import { encodeMaskPng } from '../imaging/index.js';
+import { loadImageJob, loadMaskJob, openMaskJob, openStudyJob } from '../jobs/index.js';
 import { dice, iou } from '../metrics/index.js';
 import {
   calls,
@@ -21,11 +22,15 @@ import { ApiError, toErrorBody } from './errors.js';
 import { describeModelDir, listModels, SegmenterCache, type ModelRoot } from './models.js';
 import { createPathPolicy, type PathKind } from './paths.js';
 import { asGiven } from './as-given.js';
+import { AttackService } from './attack-run.js';
+import { createStudyHandlers } from './study-handlers.js';
 
 export interface CallContext {
   readonly call: CallName;
   readonly requestId: string | null;
   progress(stage: string, message: string, fraction?: number | null): void;
+  /** Aborted by `job:cancel` with this call's requestId (or when the service is disposed). */
+  readonly signal: AbortSignal;
 }
 
 export type Handler<K extends CallName> = (args: ParsedArgs<K>, ctx: CallContext) => Promise<CallResult<K>>;
@@ -67,10 +72,11 @@ function countForeground(data: Uint8Array): number {
   return n;
 }
 
-export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache): HandlerTable {
+export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache, extra: { attacks: AttackService; cancel(requestId: string): boolean } = { attacks: new AttackService(), cancel: () => false }): HandlerTable {
   const policy = createPathPolicy({ mode: opts.pathMode, roots: opts.modelRoots.map((r) => r.dir) });
 
   return {
+    ...createStudyHandlers(policy, extra, opts.threads),
     async 'app:info'() {
       return {
         name: opts.app.name,
@@ -102,29 +108,19 @@ export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache)
       return summary;
     },
 
+    // Decoding runs in a job worker (src/engine/jobs): a hostile or huge file is bounded in time and memory
+    // there and never stalls the other calls of this service.
     async 'study:open'({ path, frame }, ctx) {
       const real = await policy.checkFile(path, 'study');
       ctx.progress('decoding', `Decoding ${path}`);
-      const img = await asGiven(path, real, (p) => loadImage(p, frame === undefined ? undefined : { frame }));
-      const frames = img.source.frames ?? 1;
-      return {
-        path: real,
-        width: img.width,
-        height: img.height,
-        channels: img.channels,
-        format: img.source.format,
-        frame: img.source.frame ?? frame ?? 0,
-        frames,
-        modality: img.source.modality ?? null,
-        transferSyntaxUID: img.source.transferSyntaxUID ?? null,
-        png: pngUrl(encodePng(img)),
-      };
+      const { png, ...study } = await asGiven(path, real, (file) => openStudyJob(file, frame, { signal: ctx.signal, onProgress: (p) => ctx.progress(p.stage, p.message, p.fraction) }));
+      return { path: real, ...study, png: pngUrl(png) };
     },
 
-    async 'mask:open'({ path }) {
+    async 'mask:open'({ path }, ctx) {
       const real = await policy.checkFile(path, 'mask');
-      const mask = await asGiven(path, real, loadMask);
-      return { path: real, width: mask.width, height: mask.height, area: countForeground(mask.data), png: pngUrl(encodeMaskPng(mask)) };
+      const { png, ...mask } = await asGiven(path, real, (p) => openMaskJob(p, { signal: ctx.signal }));
+      return { path: real, ...mask, png: pngUrl(png) };
     },
 
     async 'segment:run'({ modelDir, imagePath, prompt, maskPath, frame, provider }, ctx) {
@@ -135,8 +131,8 @@ export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache)
       ctx.progress('loading-model', `Loading model ${dir}`, 0.1);
       const segmenter = await segmenters.get(dir, provider ?? 'auto');
       ctx.progress('decoding', `Decoding ${imagePath}`, 0.3);
-      const img = await asGiven(imagePath, image, (p) => loadImage(p, frame === undefined ? undefined : { frame }));
-      const gt = maskFile === null || maskPath === undefined ? null : await asGiven(maskPath, maskFile, loadMask);
+      const img = await asGiven(imagePath, image, (p) => loadImageJob(p, { frame }, { signal: ctx.signal }));
+      const gt = maskFile === null ? null : maskPath === undefined ? null : await asGiven(maskPath, maskFile, (p) => loadMaskJob(p, { signal: ctx.signal }));
       if (gt && (gt.width !== img.width || gt.height !== img.height)) {
         throw new ApiError(
           'bad-args',
@@ -166,7 +162,16 @@ const REQUEST_ID = /^[\w.:-]{1,100}$/;
 export function createApiService(opts: ServiceOptions): ApiService {
   const listeners = new Set<EventListener>();
   const segmenters = new SegmenterCache(2, opts.threads);
-  const table = createHandlers(opts, segmenters);
+  const attacks = new AttackService();
+  const running = new Map<string, AbortController>();
+  const table = createHandlers(opts, segmenters, {
+    attacks,
+    cancel(requestId) {
+      const c = running.get(requestId);
+      c?.abort();
+      return c !== undefined;
+    },
+  });
   const emit: EventListener = (event, payload) => {
     for (const l of listeners) {
       try {
@@ -184,9 +189,12 @@ export function createApiService(opts: ServiceOptions): ApiService {
     const args = parseArgs(call, rawArgs);
     if (!args.ok) return args;
     const requestId = typeof meta.requestId === 'string' && REQUEST_ID.test(meta.requestId) ? meta.requestId : null;
+    const controller = new AbortController();
+    if (requestId !== null) running.set(requestId, controller);
     const ctx: CallContext = {
       call,
       requestId,
+      signal: controller.signal,
       progress: (stage, message, fraction = null) => emit('progress', { requestId, call, stage, message, fraction }),
     };
     try {
@@ -200,6 +208,8 @@ export function createApiService(opts: ServiceOptions): ApiService {
       return { ok: true, value: checked.data };
     } catch (e) {
       return { ok: false, error: toErrorBody(call, e, opts.log) };
+    } finally {
+      if (requestId !== null && running.get(requestId) === controller) running.delete(requestId);
     }
   }
 
@@ -210,6 +220,9 @@ export function createApiService(opts: ServiceOptions): ApiService {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    dispose: () => segmenters.dispose(),
+    dispose: async () => {
+      for (const c of running.values()) c.abort();
+      await Promise.all([segmenters.dispose(), attacks.dispose()]);
+    },
   };
 }

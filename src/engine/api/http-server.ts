@@ -64,6 +64,7 @@ const statusFor: Record<ApiErrorCode, number> = {
   'decode-failed': 422,
   'model-invalid': 422,
   runtime: 422,
+  cancelled: 409,
   internal: 500,
   unauthorized: 401,
   transport: 400,

@@ -9,14 +9,14 @@ import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute, normalize, relative, sep } from 'node:path';
 import { ApiError } from './errors.js';
 
-export type PathKind = 'study' | 'mask' | 'model';
+export type PathKind = 'study' | 'mask' | 'model' | 'folder' | 'export';
 
 export interface PathPolicy {
   readonly mode: 'granted-only' | 'any-local';
   /** Resolve and check a file the user opened; returns its real path or throws ApiError. */
-  checkFile(path: string, kind: Exclude<PathKind, 'model'>): Promise<string>;
-  /** Resolve and check a model package folder; returns its real path or throws ApiError. */
-  checkDir(path: string, kind: 'model'): Promise<string>;
+  checkFile(path: string, kind: 'study' | 'mask'): Promise<string>;
+  /** Resolve and check a folder (model package, study folder, export target); returns its real path or throws ApiError. */
+  checkDir(path: string, kind: 'model' | 'folder' | 'export'): Promise<string>;
   /** Record a path the user chose in a dialog (a file, or a folder whose contents become readable). */
   grant(path: string): Promise<void>;
 }
@@ -24,7 +24,7 @@ export interface PathPolicy {
 /** Largest study/mask file the app opens (DICOM multi-frame files can be large; masks are small). */
 export const MAX_FILE_BYTES = 2 * 1024 ** 3;
 
-const label: Record<PathKind, string> = { study: 'Study file', mask: 'Mask file', model: 'Model folder' };
+const label: Record<PathKind, string> = { study: 'Study file', mask: 'Mask file', model: 'Model folder', folder: 'Study folder', export: 'Export folder' };
 
 export function createPathPolicy(opts: { mode: 'granted-only' | 'any-local'; roots?: readonly string[] }): PathPolicy {
   const grantedFiles = new Set<string>();
@@ -81,7 +81,10 @@ export function createPathPolicy(opts: { mode: 'granted-only' | 'any-local'; roo
     async checkDir(path, kind) {
       const real = await resolveChecked(path, kind);
       const st = await stat(real);
-      if (!st.isDirectory()) throw new ApiError('bad-args', `${label[kind]} "${path}" is not a folder; choose the folder that holds model.onnx.`);
+      if (!st.isDirectory()) {
+        const hint = kind === 'model' ? 'choose the folder that holds model.onnx' : kind === 'folder' ? 'open single files with the file field instead' : 'choose or create a folder';
+        throw new ApiError('bad-args', `${label[kind]} "${path}" is not a folder; ${hint}.`);
+      }
       return real;
     },
     async grant(path) {

@@ -1,8 +1,15 @@
 /**
- * Lazy, once-only loading of the WASM / CJS pixel codecs. They are CommonJS packages that find their .wasm
- * beside themselves, so they are loaded with createRequire; their Emscripten stdout/stderr is silenced.
- * Each decode function takes one encoded frame and returns the codec's samples plus what it says it made.
+ * The WASM / CJS pixel codecs. They are CommonJS packages that find their .wasm beside themselves, so they
+ * are loaded with createRequire; their Emscripten stdout/stderr is silenced. Each decode function takes one
+ * encoded frame and returns the codec's samples plus what it says it made.
+ *
+ * Codec state: an Emscripten instance that has thrown may have leaked or corrupted its heap (a C++
+ * exception unwinds without freeing; ~280 rejected JPEG-LS frames were enough to break every later decode
+ * with "memory access out of bounds"). So an instance is used until its first error and then discarded; a
+ * fresh one is made from the compiled module (cached, so a restart costs an instantiation, not a compile).
+ * The replacement starts at once; `prepareCodec` waits for it.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { PixelCodec } from './transfer-syntax.js';
 
@@ -31,7 +38,22 @@ interface EmscriptenModule {
   J2KDecoder: new () => EmscriptenDecoder;
 }
 
-type ModuleFactory = (opts: { print: (s: string) => void; printErr: (s: string) => void }) => Promise<EmscriptenModule>;
+/** The slice of the WebAssembly JS API used here (the project's lib settings do not include its types). */
+interface WasmModule {
+  readonly kind?: 'wasm-module';
+}
+interface WasmInstance {
+  readonly exports: object;
+}
+const Wasm = (globalThis as unknown as {
+  WebAssembly: { Module: new (bytes: Uint8Array) => WasmModule; Instance: new (m: WasmModule, imports: object) => WasmInstance };
+}).WebAssembly;
+
+type ModuleFactory = (opts: {
+  print: (s: string) => void;
+  printErr: (s: string) => void;
+  instantiateWasm?: (imports: object, receive: (i: WasmInstance, m: WasmModule) => void) => object;
+}) => Promise<EmscriptenModule>;
 
 interface LosslessDecoder {
   decode(buffer: ArrayBuffer, offset: number, length: number, numBytes?: number): Uint8Array | Uint16Array;
@@ -54,42 +76,82 @@ const PACKAGES = {
   jpeg2000: '@cornerstonejs/codec-openjpeg/decodewasmjs',
 } as const;
 
-const loading = new Map<string, Promise<EmscriptenModule>>();
-const ready = new Map<string, EmscriptenModule>();
-let lossless: (new () => LosslessDecoder) | undefined;
+type WasmCodec = keyof typeof PACKAGES;
 
-async function loadModule(pkg: string): Promise<void> {
-  if (ready.has(pkg)) return;
-  let m = loading.get(pkg);
-  if (!m) {
-    const factory = require(pkg) as ModuleFactory;
-    const quiet = (): void => {};
-    m = factory({ print: quiet, printErr: quiet });
-    loading.set(pkg, m);
+const loading = new Map<WasmCodec, Promise<EmscriptenModule>>();
+const ready = new Map<WasmCodec, EmscriptenModule>();
+const compiled = new Map<WasmCodec, WasmModule>();
+let lossless: (new () => LosslessDecoder) | undefined;
+/** Instances made per codec (the first plus one per discard); tests read it. */
+export const codecInstances: Record<WasmCodec, number> = { 'jpeg-baseline': 0, 'jpeg-ls': 0, jpeg2000: 0 };
+
+function newInstance(codec: WasmCodec): Promise<EmscriptenModule> {
+  const pkg = PACKAGES[codec];
+  const factory = require(pkg) as ModuleFactory;
+  let wasm = compiled.get(codec);
+  if (!wasm) {
+    // the package's loader and its .wasm share a base name (dist/charlswasm_decode.js → .wasm)
+    wasm = new Wasm.Module(readFileSync(require.resolve(pkg).replace(/\.js$/, '.wasm')));
+    compiled.set(codec, wasm);
   }
-  ready.set(pkg, await m);
+  const module = wasm;
+  const quiet = (): void => {};
+  codecInstances[codec]++;
+  const m = factory({
+    print: quiet,
+    printErr: quiet,
+    instantiateWasm(imports, receive) {
+      const instance = new Wasm.Instance(module, imports);
+      receive(instance, module);
+      return instance.exports;
+    },
+  }).then((mod) => {
+    ready.set(codec, mod);
+    loading.delete(codec);
+    return mod;
+  });
+  m.catch(() => loading.delete(codec));
+  loading.set(codec, m);
+  return m;
+}
+
+async function loadModule(codec: WasmCodec): Promise<void> {
+  if (ready.has(codec)) return;
+  await (loading.get(codec) ?? newInstance(codec));
+}
+
+/** Drops an instance that threw and starts its replacement (see the file header). */
+function discard(codec: WasmCodec): void {
+  ready.delete(codec);
+  if (!loading.has(codec)) void newInstance(codec).catch(() => undefined);
 }
 
 /**
- * Loads (once) what `codec` needs; native and RLE need nothing. After it resolves, the decode functions
- * below run synchronously.
+ * Loads what `codec` needs (once, or again after a discard); native and RLE need nothing. After it
+ * resolves, the decode functions below run synchronously.
  */
 export async function prepareCodec(codec: PixelCodec): Promise<void> {
-  if (codec === 'jpeg-baseline' || codec === 'jpeg-ls' || codec === 'jpeg2000') await loadModule(PACKAGES[codec]);
+  if (codec === 'jpeg-baseline' || codec === 'jpeg-ls' || codec === 'jpeg2000') await loadModule(codec);
   if (codec === 'jpeg-lossless' && !lossless) {
     lossless = (require('@cornerstonejs/jpeg-lossless-decoder-js') as { Decoder: new () => LosslessDecoder }).Decoder;
   }
 }
 
-function loaded(codec: keyof typeof PACKAGES): EmscriptenModule {
-  const m = ready.get(PACKAGES[codec]);
-  if (!m) throw new Error(`codec ${codec} used before prepareCodec('${codec}')`);
+function loaded(codec: WasmCodec): EmscriptenModule {
+  const m = ready.get(codec);
+  if (!m) {
+    if (loading.has(codec)) throw new Error(`the ${codec} decoder is being restarted after an error in an earlier frame; try again`);
+    throw new Error(`codec ${codec} used before prepareCodec('${codec}')`);
+  }
   return m;
 }
 
 /** Runs an Emscripten decoder on its own instance (OpenJPEG reuses the last image otherwise). */
-function runDecoder(decoder: EmscriptenDecoder, encoded: Uint8Array): CodecOutput {
+function runDecoder(codec: WasmCodec, encoded: Uint8Array): CodecOutput {
+  const m = loaded(codec);
+  let decoder: EmscriptenDecoder | undefined;
   try {
+    decoder = codec === 'jpeg-baseline' ? new m.JPEGDecoder() : codec === 'jpeg-ls' ? new m.JpegLSDecoder() : new m.J2KDecoder();
     decoder.getEncodedBuffer(encoded.length).set(encoded);
     decoder.decode();
     const info = decoder.getFrameInfo();
@@ -100,8 +162,8 @@ function runDecoder(decoder: EmscriptenDecoder, encoded: Uint8Array): CodecOutpu
     const samples =
       info.bitsPerSample > 8
         ? signed
-          ? new Int16Array(copy.buffer, 0, copy.length >> 1)
-          : new Uint16Array(copy.buffer, 0, copy.length >> 1)
+          ? new Int16Array(copy.buffer, 0, Math.floor(copy.length / 2))
+          : new Uint16Array(copy.buffer, 0, Math.floor(copy.length / 2))
         : copy;
     let out: CodecOutput = {
       width: info.width,
@@ -115,9 +177,23 @@ function runDecoder(decoder: EmscriptenDecoder, encoded: Uint8Array): CodecOutpu
     if (decoder.getInterleaveMode && info.componentCount > 1 && decoder.getInterleaveMode() === 0) {
       out = { ...out, samples: interleavePlanes(samples, info.componentCount) };
     }
+    try {
+      decoder.delete();
+    } finally {
+      decoder = undefined;
+    }
     return out;
+  } catch (e) {
+    discard(codec); // never decode with an instance that has thrown
+    throw e;
   } finally {
-    decoder.delete();
+    if (decoder) {
+      try {
+        decoder.delete();
+      } catch {
+        // the instance is discarded anyway
+      }
+    }
   }
 }
 
@@ -129,18 +205,15 @@ export function interleavePlanes<T extends Uint8Array | Uint16Array | Int16Array
 }
 
 export function decodeJpegBaseline(encoded: Uint8Array): CodecOutput {
-  const m = loaded('jpeg-baseline');
-  return runDecoder(new m.JPEGDecoder(), encoded);
+  return runDecoder('jpeg-baseline', encoded);
 }
 
 export function decodeJpegLs(encoded: Uint8Array): CodecOutput {
-  const m = loaded('jpeg-ls');
-  return runDecoder(new m.JpegLSDecoder(), encoded);
+  return runDecoder('jpeg-ls', encoded);
 }
 
 export function decodeJpeg2000(encoded: Uint8Array): CodecOutput {
-  const m = loaded('jpeg2000');
-  return runDecoder(new m.J2KDecoder(), encoded);
+  return runDecoder('jpeg2000', encoded);
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   decodeJpegLs,
   type CodecOutput,
 } from './codecs.js';
+import { j2kFrameHeader, jpegFrameHeader } from './codestream.js';
 import type { DicomHeader } from './dicom-header.js';
 import { dicomParser } from './dicom-parse.js';
 import { keepJpegComponentsAsRgb } from './jpeg-colour.js';
@@ -128,6 +129,31 @@ function encapsulatedFrame(ds: DataSet, el: Element, h: DicomHeader, frame: numb
   return dp.readEncapsulatedImageFrame(ds, el, frame, table);
 }
 
+/** JPEG 2000 allows at most 65535 tiles; many tiny tiles make OpenJPEG slow on a tiny file. */
+const MAX_J2K_TILES = 65535;
+
+/**
+ * Compares the codestream's own frame header with the DICOM header before the codec runs, so a frame
+ * that would decode to something else (a bigger image, other components, 12-bit samples for an 8-bit-only
+ * syntax) is refused without decoding it. The DICOM header was already checked against the budget.
+ */
+function checkCodestream(encoded: Uint8Array, h: DicomHeader, ts: TransferSyntaxInfo): void {
+  if (ts.codec === 'rle' || ts.codec === 'native') return;
+  const info = ts.codec === 'jpeg2000' ? j2kFrameHeader(encoded) : jpegFrameHeader(encoded);
+  if (!info) throw new Error('the compressed frame has no readable frame header (corrupt or truncated)');
+  if (info.width !== h.columns || info.height !== h.rows) {
+    throw new Error(`the compressed frame says ${info.width}x${info.height}, but Columns x Rows say ${h.columns}x${h.rows}`);
+  }
+  if (info.components !== h.samplesPerPixel) {
+    throw new Error(`the compressed frame has ${info.components} components, but SamplesPerPixel is ${h.samplesPerPixel}`);
+  }
+  if (info.precision < 1 || info.precision > 16) throw new Error(`the compressed frame has ${info.precision}-bit samples (1 to 16 supported)`);
+  if (ts.onlyPrecision !== undefined && info.precision !== ts.onlyPrecision) {
+    throw new Error(`the compressed frame has ${info.precision}-bit samples: ${ts.reason ?? 'not supported'}`);
+  }
+  if (info.tiles !== undefined && info.tiles > MAX_J2K_TILES) throw new Error(`the JPEG 2000 frame declares ${info.tiles} tiles (at most ${MAX_J2K_TILES})`);
+}
+
 function checkCodecSize(out: CodecOutput, h: DicomHeader): void {
   if (out.width !== h.columns || out.height !== h.rows) {
     throw new Error(`decoded frame is ${out.width}x${out.height}, but Columns x Rows say ${h.columns}x${h.rows}`);
@@ -156,6 +182,7 @@ export function readRawFrame(ds: DataSet, h: DicomHeader, ts: TransferSyntaxInfo
   }
   if (!el.encapsulatedPixelData) recoverFragments(ds, el);
   const encoded = encapsulatedFrame(ds, el, h, frame);
+  checkCodestream(encoded, h, ts);
   const colour = h.samplesPerPixel === 3;
   switch (ts.codec) {
     case 'rle': {

@@ -12,6 +12,7 @@ import { frameTransform, readHeader, type DicomHeader } from './dicom-header.js'
 import { readRawFrame, type RawFrame } from './dicom-frames.js';
 import { parseDicomBytes } from './dicom-parse.js';
 import { describeThrown, ImageDecodeError, sourceLabel } from './errors.js';
+import { assertFinite } from './finite.js';
 import { checkImageSize } from './limits.js';
 import { applyPalette, readPalette, type PaletteLut } from './palette.js';
 import { describeSopClass } from './sop-classes.js';
@@ -45,7 +46,8 @@ function validate(h: DicomHeader, ts: TransferSyntaxInfo, label: string): void {
   if (ts.codec === null) {
     throw new ImageDecodeError(`${label}: unsupported transfer syntax ${ts.uid} (${ts.name}): ${ts.reason ?? 'no decoder'}`);
   }
-  checkImageSize(label, h.columns, h.rows, h.frames);
+  // per frame: a multi-frame series is decoded one frame at a time (getFrame), so one frame is the budget
+  checkImageSize(label, h.columns, h.rows, h.samplesPerPixel);
   if (![1, 8, 16, 32].includes(h.bitsAllocated)) {
     throw new ImageDecodeError(`${label}: BitsAllocated ${h.bitsAllocated} is not supported (1, 8, 16 or 32)`);
   }
@@ -60,6 +62,23 @@ function validate(h: DicomHeader, ts: TransferSyntaxInfo, label: string): void {
       `${label}: photometric interpretation ${h.photometric} with ${h.samplesPerPixel} sample(s) per pixel is not supported`,
     );
   }
+  // Native YBR_FULL_422 stores Y0 Y1 Cb Cr per pair of pixels; with odd Columns the rows do not hold whole
+  // pairs and the unpacking would read past each row (it used to "decode" to NaN).
+  if (ts.codec === 'native' && h.photometric === 'YBR_FULL_422' && h.columns % 2 === 1) {
+    throw new ImageDecodeError(
+      `${label}: YBR_FULL_422 pixel data with an odd number of Columns (${h.columns}) cannot be decoded: its samples come in pairs of pixels, so the file is corrupt`,
+    );
+  }
+}
+
+/** Runs a dicom-parser accessor; whatever it throws (bare strings included) becomes an ImageDecodeError. */
+function guarded<T>(label: string, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ImageDecodeError) throw e;
+    throw new ImageDecodeError(`${label}: not a readable DICOM file: ${what} is corrupt (${describeThrown(e)})`, { cause: e });
+  }
 }
 
 /** Colour samples → interleaved RGB in stored units. */
@@ -71,10 +90,13 @@ function toRgbSamples(values: Float64Array, h: DicomHeader, planar: boolean, rgb
   return interleaved;
 }
 
-export async function decodeDicom(bytes: Uint8Array, opts: { path?: string } = {}): Promise<DicomStudyImage> {
+export async function decodeDicom(
+  bytes: Uint8Array,
+  opts: { path?: string; beforeFrameDecode?: (samples: number) => void } = {},
+): Promise<DicomStudyImage> {
   const label = sourceLabel(opts.path);
   const { dataSet, transferSyntaxUID } = parseDicomBytes(bytes, label);
-  const h = readHeader(dataSet);
+  const h = guarded(label, 'its image header', () => readHeader(dataSet));
   const ts = getTransferSyntax(transferSyntaxUID);
   validate(h, ts, label);
   if (ts.codec) await prepareCodec(ts.codec);
@@ -86,10 +108,17 @@ export async function decodeDicom(bytes: Uint8Array, opts: { path?: string } = {
       throw new ImageDecodeError(`${label}: ${describeThrown(e)}`, { cause: e });
     }
   }
-  return makeStudyImage(dataSet, h, ts, opts.path, palette);
+  return makeStudyImage(dataSet, h, ts, opts.path, palette, opts.beforeFrameDecode);
 }
 
-function makeStudyImage(ds: DataSet, h: DicomHeader, ts: TransferSyntaxInfo, path: string | undefined, palette?: PaletteLut): DicomStudyImage {
+function makeStudyImage(
+  ds: DataSet,
+  h: DicomHeader,
+  ts: TransferSyntaxInfo,
+  path: string | undefined,
+  palette?: PaletteLut,
+  beforeFrameDecode?: (samples: number) => void,
+): DicomStudyImage {
   const label = sourceLabel(path);
   const checkFrame = (i: number): void => {
     if (!Number.isInteger(i) || i < 0 || i >= h.frames) {
@@ -99,6 +128,7 @@ function makeStudyImage(ds: DataSet, h: DicomHeader, ts: TransferSyntaxInfo, pat
 
   const getFrame = (i: number): Float32Array => {
     checkFrame(i);
+    beforeFrameDecode?.(h.rows * h.columns * h.samplesPerPixel);
     let values: Float64Array;
     let raw: RawFrame;
     try {
@@ -107,17 +137,21 @@ function makeStudyImage(ds: DataSet, h: DicomHeader, ts: TransferSyntaxInfo, pat
     } catch (e) {
       throw new ImageDecodeError(`${label}: cannot decode frame ${i} (${ts.name}): ${describeThrown(e)}`, { cause: e });
     }
-    if (h.samplesPerPixel === 3) return Float32Array.from(toRgbSamples(values, h, raw.planar, raw.rgbFromCodec, raw.packed422));
-    if (palette) return Float32Array.from(values);
-    const { slope, intercept } = frameTransform(ds, i);
-    const out = new Float32Array(values.length);
-    for (let k = 0; k < values.length; k++) out[k] = values[k] * slope + intercept;
+    let out: Float32Array;
+    if (h.samplesPerPixel === 3) out = Float32Array.from(toRgbSamples(values, h, raw.planar, raw.rgbFromCodec, raw.packed422));
+    else if (palette) out = Float32Array.from(values);
+    else {
+      const { slope, intercept } = guarded(label, 'its rescale header', () => frameTransform(ds, i));
+      out = new Float32Array(values.length);
+      for (let k = 0; k < values.length; k++) out[k] = values[k] * slope + intercept;
+    }
+    assertFinite(`${label}: frame ${i}`, out, h.samplesPerPixel);
     return out;
   };
 
   const toRaster = (frame = 0, window?: VoiWindow): RasterImage => {
     const values = getFrame(frame);
-    const t = frameTransform(ds, frame);
+    const t = guarded(label, 'its VOI/rescale header', () => frameTransform(ds, frame));
     const source = {
       format: 'dicom' as const,
       path,
@@ -131,7 +165,11 @@ function makeStudyImage(ds: DataSet, h: DicomHeader, ts: TransferSyntaxInfo, pat
       bitsStored: h.bitsStored,
     };
     const base = { width: h.columns, height: h.rows };
-    if (palette) return { ...base, channels: 3, data: applyPalette(values, palette), levels: palette.maxValue, source };
+    if (palette) {
+      const data = applyPalette(values, palette);
+      assertFinite(`${label}: frame ${frame}`, data, 3);
+      return { ...base, channels: 3, data, levels: palette.maxValue, source };
+    }
     if (h.samplesPerPixel === 3) {
       const maxValue = 2 ** Math.min(h.bitsStored, 32) - 1;
       const data = new Float32Array(values.length);
@@ -145,6 +183,7 @@ function makeStudyImage(ds: DataSet, h: DicomHeader, ts: TransferSyntaxInfo, pat
     const win = window ?? fileWindow ?? minMaxWindow(values);
     const fn: VoiFunction = window || !fileWindow ? 'LINEAR' : t.voiFunction;
     const data = applyWindow(values, win, fn, h.photometric === 'MONOCHROME1');
+    assertFinite(`${label}: frame ${frame}`, data);
     return { ...base, channels: 1, data, levels: windowLevels(win, t.slope, h.bitsStored), source: { ...source, window: win } };
   };
 

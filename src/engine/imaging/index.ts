@@ -8,4 +8,4 @@ export { encodeMaskPng, encodePng } from './encode.js';
 export { decodeDicom, type DicomStudyImage } from './dicom.js';
 export { getTransferSyntax, SUPPORTED_TRANSFER_SYNTAXES, type TransferSyntaxInfo } from './transfer-syntax.js';
 export { windowValue, minMaxWindow } from './voi.js';
-export { MAX_PIXELS, MAX_SIDE } from './limits.js';
+export { checkFileSize, DEFAULT_DECODE_LIMITS, getDecodeLimits, MAX_FRAME_SAMPLES, MAX_SIDE, setDecodeLimits, type DecodeLimits } from './limits.js';

@@ -12,10 +12,17 @@ export interface TransferSyntaxInfo {
   /** True when decoded values may differ from what was acquired (lossy compression). */
   lossy: boolean;
   reason?: string;
+  /**
+   * Decoded only when the frame's codestream has this precision (bits per sample); any other precision
+   * is refused with `reason`. JPEG Extended / Spectral / Progressive may carry 8- or 12-bit frames.
+   */
+  onlyPrecision?: number;
 }
 
-const NO_12BIT_JPEG =
+export const NO_12BIT_JPEG =
   'no correct 12-bit lossy JPEG decoder is available in Node (the JS decoder shipped with Cornerstone reads every pixel +15 too high)';
+/** 8-bit frames of these syntaxes are ordinary libjpeg-turbo input; 12-bit ones are refused (NO_12BIT_JPEG). */
+const EIGHT_BIT_ONLY = { codec: 'jpeg-baseline', littleEndian: true, lossy: true, reason: NO_12BIT_JPEG, onlyPrecision: 8 } as const;
 
 const TABLE: TransferSyntaxInfo[] = [
   { uid: '1.2.840.10008.1.2', name: 'Implicit VR Little Endian', codec: 'native', littleEndian: true, lossy: false },
@@ -24,9 +31,9 @@ const TABLE: TransferSyntaxInfo[] = [
   { uid: '1.2.840.10008.1.2.2', name: 'Explicit VR Big Endian', codec: 'native', littleEndian: false, lossy: false },
   { uid: '1.2.840.10008.1.2.5', name: 'RLE Lossless', codec: 'rle', littleEndian: true, lossy: false },
   { uid: '1.2.840.10008.1.2.4.50', name: 'JPEG Baseline (Process 1)', codec: 'jpeg-baseline', littleEndian: true, lossy: true },
-  { uid: '1.2.840.10008.1.2.4.51', name: 'JPEG Extended 12-bit (Process 2 and 4)', codec: null, littleEndian: true, lossy: true, reason: NO_12BIT_JPEG },
-  { uid: '1.2.840.10008.1.2.4.53', name: 'JPEG Spectral Selection (Process 6 and 8)', codec: null, littleEndian: true, lossy: true, reason: NO_12BIT_JPEG },
-  { uid: '1.2.840.10008.1.2.4.55', name: 'JPEG Full Progression (Process 10 and 12)', codec: null, littleEndian: true, lossy: true, reason: NO_12BIT_JPEG },
+  { uid: '1.2.840.10008.1.2.4.51', name: 'JPEG Extended (Process 2 and 4)', ...EIGHT_BIT_ONLY },
+  { uid: '1.2.840.10008.1.2.4.53', name: 'JPEG Spectral Selection (Process 6 and 8)', ...EIGHT_BIT_ONLY },
+  { uid: '1.2.840.10008.1.2.4.55', name: 'JPEG Full Progression (Process 10 and 12)', ...EIGHT_BIT_ONLY },
   { uid: '1.2.840.10008.1.2.4.57', name: 'JPEG Lossless (Process 14)', codec: 'jpeg-lossless', littleEndian: true, lossy: false },
   { uid: '1.2.840.10008.1.2.4.70', name: 'JPEG Lossless SV1 (Process 14, Selection Value 1)', codec: 'jpeg-lossless', littleEndian: true, lossy: false },
   { uid: '1.2.840.10008.1.2.4.80', name: 'JPEG-LS Lossless', codec: 'jpeg-ls', littleEndian: true, lossy: false },

@@ -1,0 +1,46 @@
+/**
+ * The task table: every job a worker process can run, by name. Each entry lazily imports the module
+ * that implements it, so a worker loads only what its task needs (a decode never loads ONNX Runtime).
+ * A task is `(args, ctx) => Promise<result>`; args and result cross the process boundary by structured
+ * clone (plain data and typed arrays; no functions or class instances).
+ *
+ * To add a task: write it in its own module and add one line here; the pool's `run()` is then typed by
+ * the task's own signature.
+ */
+import type { JobProgress } from './protocol.js';
+
+export interface TaskContext {
+  /** Fires when the job is cancelled; long tasks check it between steps and clean up what they started. */
+  readonly signal: AbortSignal;
+  progress(stage: string, message: string, fraction?: number | null): void;
+  /**
+   * Tightens the job's time bound to `ms` from now, once the task knows how much work it has (a decode
+   * after reading the frame size). It can only shorten the bound the caller set, never extend it.
+   */
+  limitTime(ms: number): void;
+}
+
+export type TaskFunction = (args: never, ctx: TaskContext) => Promise<unknown>;
+
+export const taskTable = {
+  /** Decode a study file for display (study:open): size, format, frames and an 8-bit PNG. */
+  'study:open': () => import('./imaging-tasks.js').then((m) => m.openStudyTask),
+  /** Decode an image file to a RasterImage (what segmentation and attacks consume). */
+  'image:load': () => import('./imaging-tasks.js').then((m) => m.loadImageTask),
+  /** Decode a mask file for display (mask:open): size, area and a PNG. */
+  'mask:open': () => import('./imaging-tasks.js').then((m) => m.openMaskTask),
+  /** Decode a mask file to a BinaryMask. */
+  'mask:load': () => import('./imaging-tasks.js').then((m) => m.loadMaskTask),
+  /** The pool's own checks (tests, diagnostics): sleep, allocate, crash, report progress. */
+  'selftest:run': () => import('./selftest-task.js').then((m) => m.selftestTask),
+} satisfies Record<string, () => Promise<TaskFunction>>;
+
+export type TaskName = keyof typeof taskTable;
+type TaskFn<K extends TaskName> = Awaited<ReturnType<(typeof taskTable)[K]>>;
+export type TaskArgs<K extends TaskName> = Parameters<TaskFn<K>>[0];
+export type TaskResult<K extends TaskName> = Awaited<ReturnType<TaskFn<K>>>;
+export type { JobProgress };
+
+export function isTaskName(name: string): name is TaskName {
+  return Object.prototype.hasOwnProperty.call(taskTable, name);
+}
