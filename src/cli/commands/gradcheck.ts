@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { gradcheck, type GradcheckReport, type LossConfig, type SessionFactory } from '../../engine/autodiff/index.js';
+import { gradcheck, type GradcheckReport, type LossConfig, type RunFn, type SessionFactory } from '../../engine/autodiff/index.js';
 import { loadModelPackage } from '../../engine/model/package.js';
 import { createSession } from '../../engine/runtime/ort-session.js';
 import { action, parsePositiveInt, UsageError } from '../errors.js';
@@ -19,6 +19,7 @@ interface GradcheckCliOptions {
   wrt?: string;
   logits?: string;
   threads?: number;
+  fdStep?: number;
   prompt?: string;
   json?: boolean;
 }
@@ -38,6 +39,7 @@ export function registerGradcheck(program: Command): void {
     .option('--wrt <name>', 'input to differentiate (default: the package’s pixel input, else pixel_values)')
     .option('--logits <name>', 'output the loss reads (default: the package’s logits, else logits)')
     .option('--threads <n>', 'intra-op threads', parsePositiveInt('threads'))
+    .option('--fd-step <h>', 'fixed finite-difference step for every coordinate (default: chosen per coordinate from |x|, |∇| and the measured float64 noise)', (v) => Number(v))
     .option('--prompt <text>', 'prompt tokenised with the package’s tokenizer (default: its first default prompt)')
     .option('--json', 'print {"maxRelError","directionalRelError","ops","nodes",…} as one JSON object')
     .action(action(runGradcheck));
@@ -56,6 +58,7 @@ function parseShapes(specs: readonly string[]): Record<string, number[]> {
 async function runGradcheck(o: GradcheckCliOptions): Promise<void> {
   if (!['dicece', 'bce', 'dice'].includes(o.loss)) throw new UsageError(`--loss must be dicece, bce or dice, got "${o.loss}".`);
   if (!(o.tolerance > 0)) throw new UsageError(`--tolerance must be a positive number.`);
+  if (o.fdStep !== undefined && !(o.fdStep > 0 && o.fdStep < 1)) throw new UsageError(`--fd-step must be a number between 0 and 1 (e.g. 1e-4).`);
   let bytes: Uint8Array;
   let shapes: Record<string, number[]> = {};
   let wrt = o.wrt ?? 'pixel_values';
@@ -87,11 +90,11 @@ async function runGradcheck(o: GradcheckCliOptions): Promise<void> {
   shapes = { ...shapes, ...parseShapes(o.inputShape) };
   const session: SessionFactory = async (model, twin) => {
     const s = await createSession(model, { provider: 'cpu', optimization: twin ? 'basic' : 'all', threads: o.threads }, twin ? 'float64 twin' : 'gradient graph');
-    return (feeds, outputs) => s.run(feeds, outputs) as ReturnType<Awaited<ReturnType<SessionFactory>>>;
+    return Object.assign((feeds: Parameters<RunFn>[0], outputs: readonly string[]) => s.run(feeds, outputs) as ReturnType<RunFn>, { release: () => s.release() });
   };
   const loss = { kind: o.loss } as LossConfig;
   // Inputs not fed above (pixels, or everything for a bare .onnx) get seeded values.
-  const r = await gradcheck(bytes, { wrt, logits, loss, inputShapes: shapes, feeds, samples: o.samples, seed: o.seed, tolerance: o.tolerance }, session);
+  const r = await gradcheck(bytes, { wrt, logits, loss, inputShapes: shapes, feeds, samples: o.samples, seed: o.seed, tolerance: o.tolerance, h: o.fdStep }, session);
   print(r, o);
   if (!r.passed) process.exitCode = 1;
 }
@@ -106,6 +109,8 @@ function print(r: GradcheckReport, o: GradcheckCliOptions): void {
     forwardTwinRelDiff: r.forwardTwinRelDiff,
     samples: r.samples,
     tolerance: r.tolerance,
+    lossNoise: r.lossNoise,
+    fdSteps: r.steps,
     passed: r.passed,
   };
   if (o.json) {
@@ -116,6 +121,7 @@ function print(r: GradcheckReport, o: GradcheckCliOptions): void {
   process.stdout.write(
     `${r.passed ? 'PASS' : 'FAIL'} ${o.model}: max relative error ${e(r.maxRelError)} on ${r.samples} coordinates, ` +
       `${e(r.directionalRelError)} along a random direction (tolerance ${e(r.tolerance)})\n` +
+      `  finite-difference steps ${e(r.steps.min)}…${e(r.steps.max)}${Number.isNaN(r.lossNoise) ? ' (--fd-step)' : ` (float64 loss noise ${e(r.lossNoise)})`}\n` +
       `  float32 gradient vs float64: ${e(r.float32RelError)}; nodes: ${r.nodes.forward} forward, ${r.nodes.loss} loss, ${r.nodes.backward} backward\n` +
       `  ops on the gradient path: ${r.ops.join(', ')}\n`,
   );

@@ -5,6 +5,7 @@
  * Masks are resized with nearest neighbour. Without ground truth the reference is the clean prediction.
  */
 import type { MaskView } from '../metrics/overlap.js';
+import type { Manifest } from '../model/manifest.js';
 import { resizePlanar, type ImageLike } from '../model/preprocess.js';
 import { toLattice } from './budget.js';
 import { toRgbPlanes, type AttackModel } from './model.js';
@@ -27,14 +28,17 @@ export interface PrepareOptions {
   levels?: number;
 }
 
-/** HWC image → planar [C,H,W] at the given size (C = 1 for grey when `channels` is 1). */
-export function toPlanar(img: ImageLike, channels: 1 | 3, width: number, height: number): Float32Array {
+/**
+ * HWC image → planar [C,H,W] at the given size (C = 1 for grey when `channels` is 1), resampled as the
+ * model's inference path does (manifest input.resample: torch bilinear, or Pillow's for HF exports).
+ */
+export function toPlanar(img: ImageLike, channels: 1 | 3, width: number, height: number, resample: Manifest['input']['resample'] = 'bilinear'): Float32Array {
   const n = img.width * img.height;
   const planar = new Float32Array(channels * n);
   for (let i = 0; i < n; i++)
     for (let c = 0; c < channels; c++) planar[c * n + i] = img.data[i * img.channels + (img.channels === 3 ? c : 0)];
   if (img.width === width && img.height === height) return planar;
-  return resizePlanar(planar, channels, img.height, img.width, height, width, 'bilinear');
+  return resizePlanar(planar, channels, img.height, img.width, height, width, resample);
 }
 
 export function resizeMask(mask: MaskView, width: number, height: number): Uint8Array {
@@ -61,7 +65,7 @@ export async function prepareBatch(model: AttackModel, items: readonly BatchItem
     if (it.mask && (it.mask.width !== it.image.width || it.mask.height !== it.image.height)) {
       throw new RangeError(`Mask ${it.mask.width}×${it.mask.height} does not match image ${it.image.width}×${it.image.height}${it.id ? ` (${it.id})` : ''}.`);
     }
-    x.set(toPlanar(it.image, channels, W, H), b * channels * plane);
+    x.set(toPlanar(it.image, channels, W, H, model.pkg?.manifest.input.resample), b * channels * plane);
   });
   const x0 = toLattice(x, levels);
   const prompts = items.map((it) => it.prompt);

@@ -52,12 +52,13 @@ export function buildGradientGraph(source: Uint8Array | ModelProto, opts: Gradie
     replaceInputs: opts.step ? normalisingInput(wrtModel, opts.step) : undefined,
   });
   const wrt = opts.step ? STEP_INPUTS.x : wrtModel;
-  if (!ctx.has(wrt)) throw new GraphError(`The model has no input named ${wrtModel}.`);
+  const graphInputs = model.graph!.input.map((i) => i.name).filter((n) => !model.graph!.initializer.some((t) => t.name === n));
+  if (!ctx.has(wrt)) throw new GraphError(`The model has no input named ${wrtModel}; its inputs are ${graphInputs.join(', ')} (choose one with --wrt).`);
   const graphOutputs = model.graph!.output.map((o) => o.name);
   const logits = opts.logits ?? (graphOutputs.includes('logits') ? 'logits' : graphOutputs[0]);
-  if (!graphOutputs.includes(logits)) throw new GraphError(`The model has no output named ${logits}.`);
+  if (!graphOutputs.includes(logits)) throw new GraphError(`The model has no output named ${logits}; its outputs are ${graphOutputs.join(', ')} (choose one with --logits).`);
   assertSupported(ctx, wrt, logits);
-  if (!ctx.has(logits)) throw new GraphError(`Output ${logits} has no static shape; pass inputShapes for the model's dynamic inputs.`);
+  if (!ctx.has(logits)) throw new GraphError(`Output ${logits} has no static shape; give the static shapes of the model's dynamic inputs with --input-shape (inputShapes in the API).`);
   const names = { logits, loss: 'loss', grad: `grad_${wrt}`, xNext: opts.step ? 'x_next' : undefined };
   for (const n of [names.loss, names.grad, names.xNext]) if (n && ctx.isUsed(n)) throw new GraphError(`The model already has a value named ${n}; rename it before building a gradient graph.`);
   /** Copies `from` into the stable output name callers use. */

@@ -98,13 +98,14 @@ export function attrStr(node: NodeProto, name: string, def: string): string {
 export function valueInfoType(vi: ValueInfoProto, given?: readonly number[]): ValueType {
   const tt = vi.type?.value.case === 'tensorType' ? vi.type.value.value : undefined;
   if (!tt) throw new GraphError(`Graph input ${vi.name} is not a tensor.`);
-  if (given && tt.shape && given.length !== tt.shape.dim.length) throw new GraphError(`inputShapes.${vi.name} has rank ${given.length}; the model says ${tt.shape.dim.length}.`);
+  const shapeHint = () => (tt.shape?.dim ?? []).map((d) => (d.value.case === 'dimValue' ? String(d.value.value) : `<${d.value.case === 'dimParam' ? d.value.value : '?'}>`)).join(',');
+  if (given && tt.shape && given.length !== tt.shape.dim.length) throw new GraphError(`The shape given for input ${vi.name} (--input-shape) has ${given.length} dimensions but the model's has ${tt.shape.dim.length}: ${vi.name}=${shapeHint()}.`);
   const dims = (tt.shape?.dim ?? given?.map(() => undefined) ?? []).map((d, i) => {
     const fixed = d?.value.case === 'dimValue' ? Number(d.value.value) : undefined;
-    if (fixed !== undefined && given && given[i] !== fixed) throw new GraphError(`inputShapes.${vi.name}[${i}] is ${given[i]} but the model fixes it to ${fixed}.`);
+    if (fixed !== undefined && given && given[i] !== fixed) throw new GraphError(`The shape given for input ${vi.name} (--input-shape) has ${given[i]} at dimension ${i}, but the model fixes it to ${fixed}: ${vi.name}=${shapeHint()}.`);
     if (fixed !== undefined) return fixed;
     if (given) return given[i];
-    throw new GraphError(`Graph input ${vi.name} has a dynamic dimension ${i}; pass its static shape in inputShapes.`);
+    throw new GraphError(`Input ${vi.name} has a dynamic dimension ${i}; give its static shape with --input-shape ${vi.name}=${shapeHint()} (inputShapes in the API).`);
   });
   return { dtype: tt.elemType, dims };
 }

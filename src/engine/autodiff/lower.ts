@@ -8,13 +8,19 @@ import type { NodeProto } from '../onnx/proto.js';
 import { makeNode } from '../onnx/builder.js';
 import type { GraphContext } from './context.js';
 import { GraphError } from './errors.js';
-import { poolCounts, windowGeometry } from './geometry.js';
+import { poolCounts, windowGeometry, type WindowGeometry } from './geometry.js';
 import { attrFloat, attrInt, attrInts, attrStr, numel } from './ir.js';
 import { flipKernel } from './rules-nn.js';
 import { resizeDims } from './shapes.js';
 import { resizeMatrix, transposeMatrix } from './resize-matrix.js';
 
 interface Window { kernel: number[]; strides: number[]; dilations: number[]; pb: number[]; pe: number[]; group: number }
+
+/**
+ * im2col elements above which a Conv is lowered as a sum over kernel offsets instead: the dense
+ * [N, C·K, out] Gather of a 16×16 stride-1 window over 352² × 768 channels is 195 GB in double.
+ */
+export const IM2COL_MAX_ELEMENTS = 1 << 25;
 
 /** Conv as im2col: Gather the windows (constant indices, any pads incl. negative) and one MatMul per group. */
 function convCore(c: GraphContext, x: string, w: string, b: string | undefined, g: Window, out: string): void {
@@ -26,25 +32,52 @@ function convCore(c: GraphContext, x: string, w: string, b: string | undefined, 
   const outDims = sp.map((v, i) => Math.floor((v + g.pb[i] + g.pe[i] - (g.kernel[i] - 1) * g.dilations[i] - 1) / g.strides[i]) + 1);
   const xp = c.pad(x, [0, 0, ...g.pb.map((p) => Math.max(p, 0)), 0, 0, ...g.pe.map((p) => Math.max(p, 0))]);
   const K = numel(g.kernel), O = numel(outDims);
-  const pStride = padded.map((_, i) => numel(padded.slice(i + 1)));
-  const idx: number[] = new Array(K * O);
-  for (let k = 0; k < K; k++)
-    for (let o = 0; o < O; o++) {
-      let flat = 0, kr = k, or = o;
-      for (let i = r - 1; i >= 0; i--) {
-        const ki = kr % g.kernel[i], oi = or % outDims[i];
-        kr = Math.floor(kr / g.kernel[i]);
-        or = Math.floor(or / outDims[i]);
-        flat += (oi * g.strides[i] + ki * g.dilations[i] + shift[i]) * pStride[i];
+  let y: string;
+  if (n * ch * K * O > IM2COL_MAX_ELEMENTS) y = convByOffsets(c, xp, w, g, shift, outDims);
+  else {
+    const pStride = padded.map((_, i) => numel(padded.slice(i + 1)));
+    const idx: number[] = new Array(K * O);
+    for (let k = 0; k < K; k++)
+      for (let o = 0; o < O; o++) {
+        let flat = 0, kr = k, or = o;
+        for (let i = r - 1; i >= 0; i--) {
+          const ki = kr % g.kernel[i], oi = or % outDims[i];
+          kr = Math.floor(kr / g.kernel[i]);
+          or = Math.floor(or / outDims[i]);
+          flat += (oi * g.strides[i] + ki * g.dilations[i] + shift[i]) * pStride[i];
+        }
+        idx[k * O + o] = flat;
       }
-      idx[k * O + o] = flat;
-    }
-  const cols = c.op('Gather', [c.reshape(xp, [n, ch, numel(padded)]), c.ints(idx)], { axis: { i: 2 } });
-  const grouped = c.reshape(cols, [n, g.group, (ch / g.group) * K, O]);
-  const wr = c.reshape(w, [g.group, m / g.group, (ch / g.group) * K]);
-  let y = c.reshape(c.op('MatMul', [wr, grouped]), [n, m, ...outDims]);
+    const cols = c.op('Gather', [c.reshape(xp, [n, ch, numel(padded)]), c.ints(idx)], { axis: { i: 2 } });
+    const grouped = c.reshape(cols, [n, g.group, (ch / g.group) * K, O]);
+    const wr = c.reshape(w, [g.group, m / g.group, (ch / g.group) * K]);
+    y = c.reshape(c.op('MatMul', [wr, grouped]), [n, m, ...outDims]);
+  }
   if (b) y = c.add2(y, c.reshape(b, [1, m, ...sp.map(() => 1)]));
   c.add(identity(y, out));
+}
+
+/**
+ * y = Σ_k W[:, :, k] · X_k, X_k the strided window of the padded input at kernel offset k: K MatMuls
+ * whose intermediates are output-sized, instead of one K-times-larger im2col.
+ */
+function convByOffsets(c: GraphContext, xp: string, w: string, g: Window, shift: number[], outDims: number[]): string {
+  const [n, ch] = c.dims(xp);
+  const m = c.dims(w)[0];
+  const r = outDims.length;
+  const K = numel(g.kernel), O = numel(outDims);
+  const axes = outDims.map((_, i) => i + 2);
+  let sum: string | undefined;
+  for (let k = 0; k < K; k++) {
+    const ki = new Array<number>(r);
+    for (let i = r - 1, kr = k; i >= 0; kr = Math.floor(kr / g.kernel[i]), i--) ki[i] = kr % g.kernel[i];
+    const starts = ki.map((v, i) => v * g.dilations[i] + shift[i]);
+    const xs = c.slice(xp, starts, starts.map((s, i) => s + (outDims[i] - 1) * g.strides[i] + 1), axes, g.strides);
+    const wk = c.reshape(c.slice(w, ki, ki.map((v) => v + 1), axes), [g.group, m / g.group, ch / g.group]);
+    const term = c.op('MatMul', [wk, c.reshape(xs, [n, g.group, ch / g.group, O])]);
+    sum = sum ? c.add2(sum, term) : term;
+  }
+  return c.reshape(sum!, [n, m, ...outDims]);
 }
 
 const mk = (op: string, ins: string[], outs: string[]) => makeNode(op, ins, outs);
@@ -61,6 +94,10 @@ function lowerConvTranspose(c: GraphContext, n: NodeProto): void {
   const [x, w, b] = n.input;
   const xd = c.dims(x);
   const geo = windowGeometry(n, xd.slice(2), c.dims(w).slice(2));
+  if (geo.group === 1 && geo.kernel.every((k, i) => k === geo.strides[i] && geo.dilations[i] === 1)) {
+    convTransposePatches(c, x, w, b || undefined, geo, n.output[0]);
+    return;
+  }
   let up = x;
   geo.strides.forEach((s, i) => {
     if (s === 1) return;
@@ -77,6 +114,29 @@ function lowerConvTranspose(c: GraphContext, n: NodeProto): void {
     pb: span.map((s, i) => s - geo.pb[i]), pe: span.map((s, i) => s - geo.pe[i] + geo.outputPadding[i]),
   };
   convCore(c, up, flipKernel(c, w, geo.group), b || undefined, win, n.output[0]);
+}
+
+/**
+ * ConvTranspose whose windows tile the output (kernel = stride: ViT patch-embedding backward, CLIPSeg's
+ * ×4 heads): every output pixel gets exactly one input pixel, so y = x·W per input pixel, then the
+ * [k₁…k_r] blocks are interleaved into place. One MatMul; no zero-upsampled input and no im2col.
+ */
+function convTransposePatches(c: GraphContext, x: string, w: string, b: string | undefined, geo: WindowGeometry, out: string): void {
+  const [n, ch, ...sp] = c.dims(x);
+  const [, mo, ...k] = c.dims(w);
+  const r = sp.length;
+  const rows = c.reshape(c.transpose(x, [0, ...sp.map((_, i) => i + 2), 1]), [n * numel(sp), ch]);
+  const prod = c.reshape(c.op('MatMul', [rows, c.reshape(w, [ch, mo * numel(k)])]), [n, ...sp, mo, ...k]);
+  // [n, i₁…i_r, m, k₁…k_r] → [n, m, i₁, k₁, …, i_r, k_r]
+  const perm = [0, r + 1, ...sp.flatMap((_, i) => [i + 1, r + 2 + i])];
+  let y = c.reshape(c.transpose(prod, perm), [n, mo, ...sp.map((v, i) => v * k[i])]);
+  // output_padding adds zero rows at the end, pads crop: keep [pb, pb + out) of the padded tiling.
+  const ext = geo.out.map((o, i) => Math.max(0, geo.pb[i] + o - sp[i] * k[i]));
+  if (ext.some((e) => e > 0)) y = c.pad(y, [0, 0, ...sp.map(() => 0), 0, 0, ...ext]);
+  if (geo.pb.some((p) => p > 0) || ext.some((e, i) => sp[i] * k[i] + e !== geo.pb[i] + geo.out[i]))
+    y = c.slice(y, geo.pb, geo.pb.map((p, i) => p + geo.out[i]), sp.map((_, i) => i + 2));
+  if (b) y = c.add2(y, c.reshape(b, [1, mo, ...sp.map(() => 1)]));
+  c.add(identity(y, out));
 }
 
 function lowerAveragePool(c: GraphContext, n: NodeProto): void {

@@ -67,3 +67,60 @@ export function transposeMatrix(m: Float64Array, rows: number, cols: number): Fl
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c];
   return t;
 }
+
+/**
+ * Pillow's resampling filters (Image.resize, libImaging/Resample.c), which Hugging Face image processors
+ * use (transformers.image_transforms.resize → PIL.Image.resize, reducing_gap None). Downscaling stretches
+ * the filter by in/out (antialiasing); taps outside the image are dropped and the rest renormalised.
+ */
+export type PilFilter = 'box' | 'bilinear' | 'hamming' | 'bicubic' | 'lanczos';
+const sinc = (x: number) => (x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x));
+const PIL_FILTERS: Record<PilFilter, { support: number; f: (x: number) => number }> = {
+  box: { support: 0.5, f: (x) => (x > -0.5 && x <= 0.5 ? 1 : 0) },
+  bilinear: { support: 1, f: (x) => Math.max(0, 1 - Math.abs(x)) },
+  hamming: { support: 1, f: (x) => { const a = Math.abs(x); if (a === 0) return 1; if (a >= 1) return 0; const p = a * Math.PI; return (Math.sin(p) / p) * (0.54 + 0.46 * Math.cos(p)); } },
+  // Keys cubic with a = −0.5 (ONNX's default is −0.75, torch's −0.75)
+  bicubic: { support: 2, f: (x) => { const a = Math.abs(x), A = -0.5; if (a < 1) return ((A + 2) * a - (A + 3)) * a * a + 1; if (a < 2) return (((a - 5) * a + 8) * a - 4) * A; return 0; } },
+  lanczos: { support: 3, f: (x) => (x >= -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0) },
+};
+
+export interface PilCoefficients {
+  /** First input index per output index. */
+  first: Int32Array;
+  /** Taps per output index. */
+  count: Int32Array;
+  /** Taps per row of `weights` (the largest count). */
+  ksize: number;
+  /** [out, ksize] normalised weights, zero beyond count. */
+  weights: Float64Array;
+}
+
+/** Pillow's precompute_coeffs: center = (o + ½)·s, support stretched by max(s, 1), s = in/out. */
+export function pilCoefficients(inLen: number, outLen: number, filter: PilFilter): PilCoefficients {
+  const { support: base, f } = PIL_FILTERS[filter];
+  const scale = inLen / outLen;
+  const fscale = Math.max(scale, 1);
+  const support = base * fscale;
+  const ksize = Math.ceil(support) * 2 + 1;
+  const first = new Int32Array(outLen), count = new Int32Array(outLen);
+  const weights = new Float64Array(outLen * ksize);
+  for (let o = 0; o < outLen; o++) {
+    const center = (o + 0.5) * scale;
+    const lo = Math.max(Math.trunc(center - support + 0.5), 0);
+    const n = Math.min(Math.trunc(center + support + 0.5), inLen) - lo;
+    let sum = 0;
+    for (let k = 0; k < n; k++) sum += weights[o * ksize + k] = f((k + lo - center + 0.5) / fscale);
+    if (sum !== 0) for (let k = 0; k < n; k++) weights[o * ksize + k] /= sum;
+    first[o] = lo;
+    count[o] = n;
+  }
+  return { first, count, ksize, weights };
+}
+
+/** The same weights as a dense [out, in] matrix (y = M·x along one axis). */
+export function pilResizeMatrix(inLen: number, outLen: number, filter: PilFilter): Float64Array {
+  const c = pilCoefficients(inLen, outLen, filter);
+  const m = new Float64Array(outLen * inLen);
+  for (let o = 0; o < outLen; o++) for (let k = 0; k < c.count[o]; k++) m[o * inLen + c.first[o] + k] = c.weights[o * c.ksize + k];
+  return m;
+}

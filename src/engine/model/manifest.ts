@@ -27,8 +27,12 @@ export const manifestSchema = z.object({
     /** Applied after scaling pixels to [0,1]: (x - mean) / std, per RGB channel. */
     mean: triple,
     std: triple,
-    /** Resampling to the input size; 'bilinear' = torch F.interpolate(align_corners=False, antialias=False). */
-    resample: z.enum(['bilinear', 'nearest']).default('bilinear'),
+    /**
+     * Resampling to the input size; 'bilinear'/'nearest' = torch F.interpolate(align_corners=False,
+     * antialias=False); 'pil-*' = Pillow's Image.resize with that filter (antialiased when downscaling),
+     * as Hugging Face processors resize (src/engine/model/pil-resize.ts).
+     */
+    resample: z.enum(['bilinear', 'nearest', 'pil-bilinear', 'pil-bicubic', 'pil-nearest', 'pil-box', 'pil-hamming', 'pil-lanczos']).default('bilinear'),
   }),
   io: z
     .object({

@@ -10,6 +10,7 @@ import { formatManifestIssues, manifestSchema, type Manifest } from './manifest.
 import { loadTokenizer, type PromptTokenizer } from './tokenizer.js';
 import { UserError } from '../errors.js';
 import { describeJsonError } from '../json-error.js';
+import { PIL_RESAMPLE } from './pil-resize.js';
 
 export class ModelPackageError extends UserError {
   override name = 'ModelPackageError';
@@ -95,11 +96,28 @@ export function deriveManifest(dir: string, pre: HfPreprocessor): Manifest {
       height,
       mean: pre.image_mean ?? [0.48145466, 0.4578275, 0.40821073],
       std: pre.image_std ?? [0.26862954, 0.26130258, 0.27577711],
-      resample: pre.resample === 0 ? 'nearest' : 'bilinear',
+      // transformers resizes with PIL.Image.resize(resample) — BILINEAR (2) unless the config says otherwise
+      resample: PIL_RESAMPLE[pre.resample ?? 2] ?? 'pil-bilinear',
     },
-    text: { maxTokens: config.text_config?.max_position_embeddings ?? 77, padTokenId: config.text_config?.pad_token_id ?? 49407 },
+    text: { maxTokens: config.text_config?.max_position_embeddings ?? 77, padTokenId: padTokenId(dir, config.text_config?.pad_token_id) },
   };
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) throw new ModelPackageError(formatManifestIssues(parsed.error, join(dir, 'preprocessor_config.json')));
   return parsed.data;
+}
+
+/**
+ * The id the tokenizer pads with, as transformers does: the tokenizer's pad_token (tokenizer_config.json
+ * or special_tokens_map.json; CLIP's is <|endoftext|> = 49407), looked up in tokenizer.json. The model
+ * config's text_config.pad_token_id (1 in CLIPSeg's config) is not what CLIPTokenizer pads with: without
+ * a named pad token, CLIPTokenizer's default <|endoftext|> is used if the vocabulary has it, then that id.
+ */
+function padTokenId(dir: string, configPad: number | undefined): number {
+  const read = (f: string): Record<string, unknown> => (existsSync(join(dir, f)) ? (readJson(join(dir, f)) as Record<string, unknown>) : {});
+  const tokenText = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'object' && v && 'content' in v ? String((v as { content: unknown }).content) : undefined);
+  const name = tokenText(read('tokenizer_config.json').pad_token) ?? tokenText(read('special_tokens_map.json').pad_token);
+  const tok = read('tokenizer.json') as { added_tokens?: { id: number; content: string }[]; model?: { vocab?: Record<string, number> | unknown[] } };
+  const idOf = (t: string) => tok.added_tokens?.find((a) => a.content === t)?.id ?? (tok.model?.vocab && !Array.isArray(tok.model.vocab) ? tok.model.vocab[t] : undefined);
+  if (name !== undefined && idOf(name) !== undefined) return idOf(name)!;
+  return idOf('<|endoftext|>') ?? configPad ?? 49407;
 }

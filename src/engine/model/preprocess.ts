@@ -1,9 +1,13 @@
 /**
- * Image → model input, the same path for clean and attacked runs. Resampling reproduces
- * torch.nn.functional.interpolate(mode='bilinear', align_corners=False, antialias=False) exactly, so
- * the TypeScript engine and the PyTorch training code see identical inputs (model-card parity).
+ * Image → model input, the same path for clean and attacked runs. Two resampling families, chosen by
+ * the manifest's `input.resample`:
+ * - 'bilinear' / 'nearest' reproduce torch.nn.functional.interpolate(align_corners=False, antialias=False)
+ *   exactly, so the engine and the PyTorch training code see identical inputs (the bundled packages);
+ * - 'pil-*' reproduce Pillow's Image.resize, which Hugging Face processors call (CLIPSegProcessor →
+ *   ViTImageProcessor, resample 2 = BILINEAR): antialiased when downscaling (pil-resize.ts).
  */
 import type { Manifest } from './manifest.js';
+import { pilResize, type PilMode } from './pil-resize.js';
 
 /** Structural view of an image: interleaved HWC floats in [0,1]. */
 export interface ImageLike {
@@ -24,8 +28,9 @@ export function resizePlanar(
   inW: number,
   outH: number,
   outW: number,
-  mode: 'bilinear' | 'nearest' = 'bilinear',
+  mode: Manifest['input']['resample'] = 'bilinear',
 ): Float32Array {
+  if (mode.startsWith('pil-')) return pilResize(src, channels, inH, inW, outH, outW, mode as PilMode);
   const out = new Float32Array(channels * outH * outW);
   if (mode === 'nearest') {
     // torch 'nearest': src = floor(dst · in/out), clamped.

@@ -71,6 +71,21 @@ export const CASES: RuleCase[] = [
     name: 'ConvTranspose groups 2 strides 3x1 dilations 1x2', inputs: [[1, 4, 4, 5]],
     build: (b, [x], w) => b.op('ConvTranspose', [x, w([4, 2, 2, 3])], { strides: ints([3, 1]), dilations: ints([1, 2]), group: int(2) }),
   },
+  {
+    // kernel = stride: lowered in the twin as one MatMul + block interleave (no zero-upsampling, no im2col)
+    name: 'ConvTranspose patches 4x4 stride 4 + bias', inputs: [[2, 5, 3, 2]],
+    build: (b, [x], w) => b.op('ConvTranspose', [x, w([5, 3, 4, 4]), w([3])], { strides: ints([4, 4]) }),
+  },
+  {
+    name: 'ConvTranspose patches 3x2 stride 3x2 pads output_padding', inputs: [[1, 4, 3, 4]],
+    build: (b, [x], w) => b.op('ConvTranspose', [x, w([4, 2, 3, 2])], { strides: ints([3, 2]), pads: ints([1, 0, 0, 1]), output_padding: ints([2, 1]) }),
+  },
+  { name: 'ConvTranspose patches 1-D k4 s4', inputs: [[1, 3, 5]], build: (b, [x], w) => b.op('ConvTranspose', [x, w([3, 2, 4])], { strides: ints([4]) }) },
+  {
+    // n·C·K·out = 33·256·65² > 2²⁵: the twin lowers it as a sum over kernel offsets, not an im2col Gather
+    name: 'Conv 16x16 pad 8 over 33 channels (kernel-offset lowering)', inputs: [[1, 33, 64, 64]],
+    build: (b, [x], w) => b.op('Conv', [x, w([1, 33, 16, 16], -0.03, 0.03), w([1])], { pads: ints([8, 8, 8, 8]) }),
+  },
   // pools
   { name: 'MaxPool 2x2 stride 2', inputs: [[1, 2, 6, 6]], build: (b, [x]) => b.op('MaxPool', [x], { kernel_shape: ints([2, 2]), strides: ints([2, 2]) }) },
   { name: 'MaxPool 3x3 stride 2 pad 1 (overlapping)', inputs: [[2, 2, 7, 6]], build: (b, [x]) => b.op('MaxPool', [x], { kernel_shape: ints([3, 3]), strides: ints([2, 2]), pads: ints([1, 1, 1, 1]) }) },
