@@ -21,6 +21,11 @@ const USER_ERRORS = new Set([
   'ExternalDataError',
   'GraphError',
   'ShardError',
+  'PlanError',
+  'StoreError',
+  'AuditError',
+  'TaskError',
+  'QueueError',
 ]);
 
 export function isUserError(e: unknown): e is Error {

@@ -27,7 +27,8 @@
  * images                                   dataset file hashes
  *   (dataset_key, image_id) PK, path (relative to the dataset folder), image_sha256, mask_sha256 (null: no ground truth)
  * cells                                    one row per finished cell (the unit of work, storage and resume)
- *   cell_key PK        sha256 over engine version, model sha256, image and mask sha256, prompt, attack name and
+ *   (audit_id, cell_key) PK — two audits in one file may share a cell; each keeps its own row
+ *   cell_key           sha256 over engine version, model sha256, image and mask sha256, prompt, attack name and
  *                      full parameters, ε, seed and batch context (audit/cells.ts cellKey)
  *   audit_id, ordinal (position in the plan's expansion: ORDER BY ordinal gives plan order), session_id, worker
  *   model_sha256, dataset_key, dataset (name), image_id, image_sha256
@@ -42,7 +43,7 @@
  *   linf255, l2, psnr, ssim, target_dice, success (0/1)     REAL; NaN is stored as NULL here
  *   metrics_json       the full ImageMetrics, NaN/±Infinity/−0 kept (encodeNumbers): the bit-exact record
  * examples                                 adversarial examples of the worst cells only
- *   cell_key PK, audit_id, group_key (model_sha256|dataset_key|label), adv_dice (rank: lowest kept)
+ *   (audit_id, cell_key) PK, group_key (model_sha256|dataset_key|label), adv_dice (rank: lowest kept)
  *   width, height, channels      at the model input size (the resolution the attack ran at)
  *   clean_png, adversarial_png   8-bit PNGs: the evaluated images (‖δ‖ verifiable from these two)
  *   perturbation_png, amplification  grey 0.5 + δ·amplification
@@ -50,8 +51,13 @@
  *   Per group the `store.worstExamples` cells with the lowest (adv_dice, cell_key) are kept; the set does
  *   not depend on the order cells finish in.
  */
-import { Database } from 'node-sqlite3-wasm';
+import { createRequire } from 'node:module';
+import type { Database as SqliteDatabase } from 'node-sqlite3-wasm';
 import type { ImageMetrics } from '../attacks/evaluate.js';
+
+// node-sqlite3-wasm is CommonJS without named ESM exports: load it through require in every runtime.
+const { Database } = createRequire(import.meta.url)('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
+type Database = SqliteDatabase;
 
 export const SCHEMA_VERSION = 1;
 
@@ -73,7 +79,7 @@ CREATE TABLE IF NOT EXISTS images (
   dataset_key TEXT NOT NULL, image_id TEXT NOT NULL, path TEXT NOT NULL, image_sha256 TEXT NOT NULL,
   mask_sha256 TEXT, PRIMARY KEY (dataset_key, image_id));
 CREATE TABLE IF NOT EXISTS cells (
-  cell_key TEXT PRIMARY KEY, audit_id TEXT NOT NULL, ordinal INTEGER NOT NULL, session_id TEXT, worker TEXT,
+  cell_key TEXT NOT NULL, audit_id TEXT NOT NULL, ordinal INTEGER NOT NULL, session_id TEXT, worker TEXT,
   model_sha256 TEXT NOT NULL, dataset_key TEXT NOT NULL, dataset TEXT NOT NULL, image_id TEXT NOT NULL,
   image_sha256 TEXT NOT NULL, prompt_spec TEXT NOT NULL, prompt TEXT NOT NULL, attack TEXT NOT NULL,
   label TEXT NOT NULL, units TEXT NOT NULL, eps REAL NOT NULL, eps_text TEXT NOT NULL, seed INTEGER NOT NULL,
@@ -81,13 +87,13 @@ CREATE TABLE IF NOT EXISTS cells (
   gradient_mode TEXT, iterations INTEGER, ms REAL, started_at TEXT, finished_at TEXT, reference_kind TEXT,
   clean_dice REAL, clean_iou REAL, clean_hd95 REAL, clean_area REAL, adv_dice REAL, adv_iou REAL,
   adv_hd95 REAL, adv_area REAL, preq_dice REAL, preq_iou REAL, linf255 REAL, l2 REAL, psnr REAL, ssim REAL,
-  target_dice REAL, success INTEGER, metrics_json TEXT NOT NULL);
+  target_dice REAL, success INTEGER, metrics_json TEXT NOT NULL, PRIMARY KEY (audit_id, cell_key));
 CREATE INDEX IF NOT EXISTS cells_by_audit ON cells (audit_id, ordinal);
 CREATE TABLE IF NOT EXISTS examples (
-  cell_key TEXT PRIMARY KEY, audit_id TEXT NOT NULL, group_key TEXT NOT NULL, adv_dice REAL,
+  cell_key TEXT NOT NULL, audit_id TEXT NOT NULL, group_key TEXT NOT NULL, adv_dice REAL,
   width INTEGER NOT NULL, height INTEGER NOT NULL, channels INTEGER NOT NULL,
   clean_png BLOB NOT NULL, adversarial_png BLOB NOT NULL, perturbation_png BLOB NOT NULL, amplification REAL NOT NULL,
-  reference_png BLOB NOT NULL, clean_mask_png BLOB NOT NULL, adv_mask_png BLOB NOT NULL);
+  reference_png BLOB NOT NULL, clean_mask_png BLOB NOT NULL, adv_mask_png BLOB NOT NULL, PRIMARY KEY (audit_id, cell_key));
 CREATE INDEX IF NOT EXISTS examples_by_group ON examples (audit_id, group_key);
 `;
 
@@ -355,8 +361,9 @@ export class AuditStore {
    * Stores one finished cell — and its adversarial example when it ranks among the `worstExamples`
    * lowest adversarial Dice of its group — in ONE transaction. A cell already stored is left as it is
    * (returns false): a cell re-run after a crash or delivered twice by a queue is never duplicated.
+   * `example` may be a function: it is called (e.g. to encode PNGs) only when the example is kept.
    */
-  putCell(c: CellRecord, example: ExampleRecord | undefined, worstExamples: number): boolean {
+  putCell(c: CellRecord, example: ExampleRecord | (() => ExampleRecord) | undefined, worstExamples: number): boolean {
     return this.transaction(() => {
       const r = this.db.run(INSERT_CELL, [c.key, ...CELL_COLUMNS.map(([, f]) => f(c))]);
       if (r.changes === 0) return false;
@@ -365,7 +372,7 @@ export class AuditStore {
     });
   }
 
-  private keepExample(c: CellRecord, e: ExampleRecord, k: number): void {
+  private keepExample(c: CellRecord, example: ExampleRecord | (() => ExampleRecord), k: number): void {
     const group = `${c.modelSha256}|${c.datasetKey}|${c.label}`;
     const dice = real(c.metrics.adversarial.dice);
     // Rank (adv_dice, cell_key) ascending, NULL (NaN) Dice last: a total order, so the kept set is
@@ -377,8 +384,9 @@ export class AuditStore {
       const mine = rank(dice, c.key);
       const better = mine[0] < worstKept[0] || (mine[0] === worstKept[0] && mine[1] < worstKept[1]);
       if (!better) return;
-      this.db.run('DELETE FROM examples WHERE cell_key = ?', [worstKept[1]]);
+      this.db.run('DELETE FROM examples WHERE audit_id = ? AND cell_key = ?', [c.auditId, worstKept[1]]);
     }
+    const e = typeof example === 'function' ? example() : example;
     this.db.run(
       'INSERT INTO examples (cell_key, audit_id, group_key, adv_dice, width, height, channels, clean_png, adversarial_png, perturbation_png, amplification, reference_png, clean_mask_png, adv_mask_png) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       [c.key, c.auditId, group, dice, e.width, e.height, e.channels, e.cleanPng, e.adversarialPng, e.perturbationPng, e.amplification, e.referencePng, e.cleanMaskPng, e.advMaskPng],
@@ -403,8 +411,8 @@ export class AuditStore {
     return this.db.all(`SELECT * FROM ${table}${byAudit ? ' WHERE audit_id = ?' : ''} ORDER BY ${order}`, byAudit ? [auditId] : undefined) as Array<Record<string, string | number | bigint | Uint8Array | null>>;
   }
 
-  example(cellKey: string): ExampleRecord | null {
-    const r = this.db.get('SELECT * FROM examples WHERE cell_key = ?', [cellKey]) as Record<string, number | Uint8Array> | null;
+  example(auditId: string, cellKey: string): ExampleRecord | null {
+    const r = this.db.get('SELECT * FROM examples WHERE audit_id = ? AND cell_key = ?', [auditId, cellKey]) as Record<string, number | Uint8Array> | null;
     if (!r) return null;
     return {
       width: Number(r.width),

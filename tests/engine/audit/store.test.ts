@@ -88,7 +88,7 @@ describe('AuditStore', () => {
       s.beginAudit('a1', 'test', {}, dices.length);
       for (const i of order) s.putCell(cell(`k${i}`, dices[i], i), example, 2);
       kept.push(s.rows('examples', 'a1').map((r) => String(r.cell_key)));
-      expect(s.example('k1')?.adversarialPng).toEqual(png(2));
+      expect(s.example('a1', 'k1')?.adversarialPng).toEqual(png(2));
       s.close();
     }
     expect(kept[0]).toEqual(['k1', 'k5']);
