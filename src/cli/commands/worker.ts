@@ -34,7 +34,6 @@ async function runWorkerCommand(o: WorkerCliOptions): Promise<void> {
   const stop = () => controller.abort();
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  process.stderr.write(`worker ${process.pid} waiting for tasks on ${o.queue}\n`);
   await runQueueWorker({
     url: o.queue,
     provider: o.provider,
@@ -42,6 +41,7 @@ async function runWorkerCommand(o: WorkerCliOptions): Promise<void> {
     graphCacheDir: o.graphCache,
     lockMs: o.lockMs,
     signal: controller.signal,
+    onReady: () => process.stderr.write(`worker ${process.pid} waiting for tasks on ${o.queue}\n`),
     onTask: (e) => process.stderr.write(`${e.error ? 'failed' : 'done'}: ${describeTask(e.task)}${e.error ? ` (${e.error})` : ` ${Math.round(e.result?.ms ?? 0)} ms`}\n`),
   });
 }

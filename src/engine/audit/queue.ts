@@ -52,12 +52,13 @@ export function parseRedisUrl(url: string): Connection {
 /** Fails in one sentence when Redis does not answer, instead of retrying forever. */
 async function checkReachable(url: string, c: Connection, timeoutMs = 5000): Promise<void> {
   const client = new Redis({ ...c, lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => undefined);
+  let first: Error | undefined;
+  client.on('error', (e: Error) => (first ??= e)); // the socket's own error (ECONNREFUSED …) says more
   try {
     await client.connect();
     await client.ping();
   } catch (e) {
-    throw new QueueError(`Cannot reach Redis at ${url} (${(e as Error).message}).`);
+    throw new QueueError(`Cannot reach Redis at ${url} (${(first ?? (e as Error)).message}).`);
   } finally {
     client.disconnect();
   }
@@ -157,6 +158,8 @@ export interface QueueWorkerOptions extends RuntimeOptions {
   /** Job lock in ms: a killed worker's task goes back to the queue this long after its last renewal. */
   lockMs?: number;
   onTask?: (event: { task: Task; result?: TaskResult; error?: string }) => void;
+  /** Called once Redis has answered and the worker is listening. */
+  onReady?: () => void;
 }
 
 /** Processes tasks from the queue, one at a time, until the signal aborts. */
@@ -183,6 +186,7 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
     { connection, concurrency: 1, lockDuration, stalledInterval: Math.max(1000, Math.round(lockDuration / 2)), maxStalledCount: 5 },
   );
   worker.on('error', () => undefined); // connection hiccups: ioredis reconnects
+  o.onReady?.();
   await new Promise<void>((resolveRun) => {
     if (o.signal?.aborted) return resolveRun();
     o.signal?.addEventListener('abort', () => resolveRun(), { once: true });
