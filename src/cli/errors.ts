@@ -26,6 +26,7 @@ const USER_ERRORS = new Set([
   'AuditError',
   'TaskError',
   'QueueError',
+  'ReportError',
 ]);
 
 export function isUserError(e: unknown): e is Error {

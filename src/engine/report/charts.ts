@@ -8,7 +8,7 @@ import type { TopLevelSpec } from 'vega-lite';
 export interface CurvePoint {
   /** Series name (the attack, e.g. "pgd"). */
   series: string;
-  /** ε in k/255 units (0 = clean). */
+  /** ε on the x axis: k of k/255 for pixel units, the value itself otherwise (0 = clean). */
   eps255: number;
   mean: number;
   /** 95 % bootstrap interval; NaN when not available. */
@@ -18,6 +18,7 @@ export interface CurvePoint {
 
 export interface CurveChart {
   title: string;
+  xTitle: string;
   yTitle: string;
   points: CurvePoint[];
 }
@@ -26,6 +27,7 @@ export interface CurveChart {
 const PALETTE = ['#1f5f99', '#c2452d', '#2e8540', '#8a5a9e', '#b8860b', '#4d4d4d', '#0e8a8a'];
 
 export function curveSpec(chart: CurveChart, seriesOrder: readonly string[]): TopLevelSpec {
+  const pixel = chart.xTitle.includes('k/255');
   const values = chart.points.map((p) => ({
     series: p.series,
     eps: p.eps255,
@@ -39,7 +41,7 @@ export function curveSpec(chart: CurveChart, seriesOrder: readonly string[]): To
     title: 'attack',
     scale: { domain: [...seriesOrder], range: PALETTE.slice(0, Math.max(1, seriesOrder.length)) },
   };
-  const x = { field: 'eps', type: 'quantitative' as const, title: 'ε (k/255)', axis: { tickMinStep: 1 } };
+  const x = { field: 'eps', type: 'quantitative' as const, title: chart.xTitle, axis: pixel ? { tickMinStep: 1 } : {} };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: 200,

@@ -8,8 +8,7 @@ import type { ReportData } from './report-data.js';
 import { p, RULES_LAYOUT, td, th } from './styles.js';
 
 export function methodSection(d: ReportData): PdfContent[] {
-  const bits = [...new Set(d.provenance.datasets.flatMap((x) => x.bitDepths))].sort((a, b) => a - b);
-  const deep = bits.filter((b) => b > 8);
+  const dicom = d.provenance.datasets.some((x) => x.dicom);
   const targeted = d.method.attacks.some((a) => a.target !== 'none');
   const stored = d.method.attacks.some((a) => a.domain === 'stored');
   const rows = d.method.attacks.map((a) => [
@@ -41,7 +40,7 @@ export function methodSection(d: ReportData): PdfContent[] {
         `k/255: on an 8-bit image k/255 is k grey levels. A DICOM image (12 or 16 bits stored) reaches the model through its ` +
         `modality LUT and VOI window mapped to [0, 1], so k/255 is k/255 of the window width W — about k·W/255 stored units ` +
         `(for a 12-bit image windowed over its full range of 4095 levels, 8/255 ≈ 128 stored levels; for 16 bits ≈ 2056). ` +
-        (deep.length ? `This audit includes ${deep.join('- and ')}-bit inputs. ` : `All inputs of this audit are 8-bit. `) +
+        (dicom ? `This audit includes DICOM inputs. ` : `All inputs of this audit are 8-bit PNG or JPEG images. `) +
         (stored ? 'Attacks in the "stored" domain perturb the file\'s own stored values at native resolution instead. ' : '') +
         `"normalised" units (after mean/std) exist only to reproduce published numbers and are labelled wherever used.`,
     ),

@@ -44,12 +44,13 @@ export interface CurveSeries {
 }
 
 export interface BreakdownRow {
-  /** What the row groups by: a dataset, or a prompt text. */
+  /** What the row groups by: an attack at one ε ("pgd at 8/255"), or a prompt text. */
   key: string;
   model: string;
   dataset: string;
   clean: Estimate;
-  robust: Estimate;
+  /** Mean Dice under that attack (per-dataset rows) or the robust Dice (per-prompt rows). */
+  attacked: Estimate;
   success: Estimate;
 }
 
@@ -109,8 +110,8 @@ export interface DatasetProvenance {
   /** SHA-256 over the sorted per-file hashes (the store keeps each file's hash). */
   hash: string;
   referenceFree: boolean;
-  /** Bit depths of the inputs, e.g. [8] or [12, 16] (DICOM), for the ε note. */
-  bitDepths: number[];
+  /** True when any input is a DICOM file (the ε note then explains k/255 on 12/16-bit data). */
+  dicom: boolean;
 }
 
 export interface ReportData {

@@ -10,7 +10,7 @@ export async function curvesSection(d: ReportData): Promise<PdfContent[]> {
   const attacks = [...new Set(d.curves.map((c) => c.attack))];
   const groups = new Map<string, typeof d.curves>();
   for (const c of d.curves) {
-    const k = `${c.model} · ${c.dataset}`;
+    const k = `${c.model} · ${c.dataset}${c.units === 'pixel' ? '' : ` · ${c.units} ε`}`;
     groups.set(k, [...(groups.get(k) ?? []), c]);
   }
   const charts: PdfNode[] = [];
@@ -18,6 +18,7 @@ export async function curvesSection(d: ReportData): Promise<PdfContent[]> {
     const svg = await curveSvg(
       {
         title,
+        xTitle: series[0].units === 'pixel' ? 'ε (k/255)' : `ε (${series[0].units})`,
         yTitle: 'mean Dice',
         points: series.flatMap((s) => s.points.map((pt) => ({ series: s.attack, eps255: pt.eps255, mean: pt.dice.estimate, low: pt.dice.low, high: pt.dice.high }))),
       },
@@ -34,21 +35,21 @@ export async function curvesSection(d: ReportData): Promise<PdfContent[]> {
   ];
 }
 
-function breakdownTable(keyTitle: string, rows: BreakdownRow[]): PdfNode {
+function breakdownTable(keyTitle: string, attackedTitle: string, rows: BreakdownRow[]): PdfNode {
   return {
     table: {
       headerRows: 1,
       dontBreakRows: true,
       widths: ['*', 'auto', 'auto', 'auto', 'auto', 'auto', 'auto'],
       body: [
-        [th(keyTitle), th('model'), th('dataset'), th('n', { alignment: 'right' }), th('clean Dice', { alignment: 'right' }), th('robust Dice', { alignment: 'right' }), th('attack success', { alignment: 'right' })],
+        [th(keyTitle), th('model'), th('dataset'), th('n', { alignment: 'right' }), th('clean Dice', { alignment: 'right' }), th(attackedTitle, { alignment: 'right' }), th('attack success', { alignment: 'right' })],
         ...rows.map((r) => [
           td(r.key),
           td(r.model),
           td(r.dataset),
           td(String(r.clean.n), { alignment: 'right' }),
           td(fmtEstimate(r.clean), { alignment: 'right' }),
-          td(fmtEstimate(r.robust), { alignment: 'right' }),
+          td(fmtEstimate(r.attacked), { alignment: 'right' }),
           td(fmtRate(r.success), { alignment: 'right' }),
         ]),
       ],
@@ -62,11 +63,12 @@ export function tablesSection(d: ReportData): PdfContent[] {
   const headline = d.epsilons.length ? d.epsilons[d.epsilons.length - 1].label : '–';
   return [
     { text: 'Per dataset and per prompt', style: 'h1' },
-    p(`Robust Dice and attack success at ε = ${headline}, as in the verdict. A prompt row pools every image asked with that wording.`),
-    { text: 'Per dataset', style: 'h2' },
-    breakdownTable('dataset', d.perDataset),
+    { text: 'Per dataset and attack', style: 'h2' },
+    p('Each attack at each ε on its own: mean Dice under that attack, and the share of images it broke.', 'note'),
+    breakdownTable('attack', 'Dice under attack', d.perDataset),
     { text: 'Per prompt', style: 'h2' },
-    ...(d.perPrompt.length ? [breakdownTable('prompt', d.perPrompt)] : [p('One prompt per image: see the table above.')]),
+    p(`Per prompt wording: the robust Dice (each image's worst case over every attack up to ε = ${headline}) and the share of images some attack broke.`, 'note'),
+    breakdownTable('prompt', 'robust Dice', d.perPrompt),
   ];
 }
 
@@ -84,15 +86,13 @@ function worstRow(w: WorstCase, index: number): PdfNode[] {
   const ids = w.identifiers && Object.keys(w.identifiers).length
     ? [{ text: `Identifiers (included on request): ${Object.entries(w.identifiers).map(([k, v]) => `${k} ${v}`).join('; ')}`, style: 'note' }]
     : [];
-  if (!w.images) return [head, ...ids, p('The store kept no images for this cell (only the worst cells per model, dataset and attack are kept).', 'note')];
+  if (!w.images) return [{ stack: [head, ...ids, p('The store kept no images for this cell (only the worst cells per model, dataset and attack are kept).', 'note')], unbreakable: true }];
   const panels = composeFigureRow({ ...w.images, eps: w.eps.units === 'pixel' ? w.eps.value : 0 });
   const width = (PAGE.width - 4 * 6) / 5;
+  // One unbreakable block: a heading never ends a page without its images.
   return [
-    head,
-    ...ids,
     {
-      columns: panels.map((pn) => ({ width, stack: [{ image: pngUrl(pn.png), width, height: width }, { text: pn.caption, style: 'caption' }] })),
-      columnGap: 6,
+      stack: [head, ...ids, { columns: panels.map((pn) => ({ width, stack: [{ image: pngUrl(pn.png), width, height: width }, { text: pn.caption, style: 'caption' }] })), columnGap: 6 }],
       unbreakable: true,
     },
   ];

@@ -14,12 +14,18 @@ export function scopeSentence(d: ReportData): string {
   const datasets = d.provenance.datasets.map((x) => `${x.name}${x.split ? ` (${x.split})` : ''}`);
   const attacks = uniq(d.method.attacks.map((a) => a.label));
   const eps = d.epsilons.map((e) => e.label);
-  const refFree = d.provenance.datasets.some((x) => x.referenceFree);
+  const refFree = d.provenance.datasets.filter((x) => x.referenceFree).map((x) => x.name);
+  const scoring =
+    refFree.length === 0
+      ? ', scored against ground truth'
+      : refFree.length === d.provenance.datasets.length
+        ? ', scored reference-free (against the clean prediction, as no ground truth exists)'
+        : `, scored against ground truth except ${list(refFree)} (no ground truth: scored against the clean prediction)`;
   return (
     `${list(models)} ${models.length > 1 ? 'were' : 'was'} attacked on ${samples} image–prompt pair${samples === 1 ? '' : 's'} ` +
     `from ${list(datasets)} with ${list(attacks)} at ε = ${eps.join(', ')} (L∞ unless stated), ` +
     `${d.method.seeds.length} seed${d.method.seeds.length === 1 ? '' : 's'}` +
-    `${refFree ? ', scored reference-free (against the clean prediction, as no ground truth exists)' : ', scored against ground truth'}; ` +
+    `${scoring}; ` +
     `${d.audit.cellsDone} of ${d.audit.cellsTotal} cells completed.`
   );
 }

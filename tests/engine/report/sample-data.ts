@@ -45,10 +45,10 @@ export function sampleReportData(): ReportData {
       units: 'pixel',
       points: [0, 2, 8].map((k) => ({ eps: k / 255, eps255: k, dice: est(0.871 - k * (0.05 + 0.04 * j)) })),
     })),
-    perDataset: [{ key: 'kvasir-seg', model: 'film-unet', dataset: 'kvasir-seg', clean: est(0.871), robust: est(0.101), success: est(0.917) }],
+    perDataset: [{ key: 'pgd at 8/255', model: 'film-unet', dataset: 'kvasir-seg', clean: est(0.871), attacked: est(0.124), success: est(0.917) }],
     perPrompt: [
-      { key: 'polyp', model: 'film-unet', dataset: 'kvasir-seg', clean: est(0.88, 0.03, 6), robust: est(0.11, 0.03, 6), success: est(0.9, 0.1, 6) },
-      { key: 'a pink round polyp', model: 'film-unet', dataset: 'kvasir-seg', clean: est(0.86, 0.03, 6), robust: est(0.09, 0.03, 6), success: est(0.93, 0.1, 6) },
+      { key: 'polyp', model: 'film-unet', dataset: 'kvasir-seg', clean: est(0.88, 0.03, 6), attacked: est(0.11, 0.03, 6), success: est(0.9, 0.1, 6) },
+      { key: 'a pink round polyp', model: 'film-unet', dataset: 'kvasir-seg', clean: est(0.86, 0.03, 6), attacked: est(0.09, 0.03, 6), success: est(0.93, 0.1, 6) },
     ],
     worst: [
       { model: 'film-unet', dataset: 'kvasir-seg', image: 'cju0qkwl35piu0993l0dewei2', prompt: 'polyp', attack: 'pgd', eps: epsilons[1], cleanDice: 0.91, adversarialDice: 0.02, images: sampleImages() },
@@ -68,7 +68,7 @@ export function sampleReportData(): ReportData {
     provenance: {
       app: { name: 'VLSM Audit', version: '0.1.0', commit: '913f0ef' },
       models: [{ name: 'film-unet', version: '0.2.0', sha256: 'e'.repeat(64), manifest: { name: 'film-unet', inputSize: [160, 160] } }],
-      datasets: [{ name: 'kvasir-seg', kind: 'dataset', split: 'test', images: 12, hash: 'd'.repeat(64), referenceFree: false, bitDepths: [8] }],
+      datasets: [{ name: 'kvasir-seg', kind: 'dataset', split: 'test', images: 12, hash: 'd'.repeat(64), referenceFree: false, dicom: false }],
       provider: 'cpu',
       threads: 2,
       engine: 'onnxruntime-node 1.30.0',
