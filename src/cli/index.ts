@@ -1,11 +1,15 @@
 /** `vlsm-audit`: the headless entry point. Each command lives in src/cli/commands/. */
 import { Command, CommanderError } from 'commander';
 import { registerAttackCommands } from './commands/attack.js';
+import { registerAudit } from './commands/audit.js';
 import { registerEval } from './commands/eval.js';
 import { registerGradcheck } from './commands/gradcheck.js';
+import { registerReport } from './commands/report.js';
+import { registerResults } from './commands/results.js';
 import { registerSegment } from './commands/segment.js';
 import { registerServe } from './commands/serve.js';
 import { formatCommanderError } from './errors.js';
+import { registerWorker } from './commands/worker.js';
 
 const program = new Command();
 program
@@ -21,6 +25,10 @@ registerEval(program);
 registerServe(program);
 registerAttackCommands(program);
 registerGradcheck(program);
+registerReport(program);
+registerAudit(program);
+registerWorker(program);
+registerResults(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -24,6 +24,8 @@ import { GraphError } from '../../autodiff/errors.js';
 import { loadModel } from '../../autodiff/load.js';
 import type { Manifest } from '../../model/manifest.js';
 import type { StoredImage } from './stored-image.js';
+import { pilResizeMatrix, transposeMatrix, type PilFilter } from '../../autodiff/resize-matrix.js';
+import type { PilMode } from '../../model/pil-resize.js';
 
 export const STORED_INPUT = 'stored';
 export const NATIVE_LOGITS = 'logits_native';
@@ -45,7 +47,7 @@ export interface PreprocessChain {
   modelHeight: number;
   mean: readonly number[];
   std: readonly number[];
-  resample: 'bilinear' | 'nearest';
+  resample: Manifest['input']['resample'];
 }
 
 export function chainOf(img: StoredImage, m: Manifest): PreprocessChain {
@@ -73,7 +75,28 @@ function display(c: GraphContext, s: string, ch: PreprocessChain): string {
   return ch.invert ? c.sub(c.scalar(1), y) : y;
 }
 
-function resize(c: GraphContext, x: string, dims: readonly number[], mode: 'bilinear' | 'nearest'): string {
+/**
+ * Pillow's resampling (HF processors, `pil-*` in the manifest) as two MatMuls, y = M_h · x · M_wᵀ, with
+ * the same separable weights as inference (autodiff/resize-matrix.ts). The float graph omits Pillow's
+ * 8-bit rounding between passes: it is the differentiable surrogate; results are re-evaluated by the
+ * engine's own preprocessing.
+ */
+function pilResizeOp(c: GraphContext, x: string, dims: readonly number[], mode: PilMode): string {
+  const [, , inH, inW] = c.dims(x);
+  const [, , outH, outW] = dims;
+  const axis = (inLen: number, outLen: number): Float64Array => {
+    if (mode !== 'pil-nearest') return pilResizeMatrix(inLen, outLen, mode.slice(4) as PilFilter);
+    const m = new Float64Array(outLen * inLen);
+    for (let o = 0; o < outLen; o++) m[o * inLen + Math.min(Math.floor((o + 0.5) * (inLen / outLen)), inLen - 1)] = 1;
+    return m;
+  };
+  const mw = transposeMatrix(axis(inW, outW), outW, inW);
+  const rows = c.op('MatMul', [x, c.floats(mw, [inW, outW])]);
+  return c.op('MatMul', [c.floats(axis(inH, outH), [outH, inH]), rows]);
+}
+
+function resize(c: GraphContext, x: string, dims: readonly number[], mode: PreprocessChain['resample']): string {
+  if (mode.startsWith('pil-')) return pilResizeOp(c, x, dims, mode as PilMode);
   const d = c.dims(x);
   if (d.every((v, i) => v === dims[i])) return x;
   const attrs: Record<string, Attr> = mode === 'bilinear'

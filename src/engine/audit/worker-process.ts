@@ -1,0 +1,24 @@
+/**
+ * Child-process worker of ChildProcessPool (pool.ts): takes tasks over IPC one at a time, runs them with
+ * a model it keeps loaded, and sends each TaskResult back. It never touches the store. It exits when the
+ * parent disconnects (or dies: the IPC channel closes with it).
+ */
+import { executeTask, ModelCache } from './execute.js';
+import type { FromChild, ToChild } from './pool.js';
+
+if (!process.send) {
+  process.stderr.write('worker-process.js is started by the audit runner, not by hand.\n');
+  process.exit(2);
+}
+const send = (m: FromChild) => void process.send!(m);
+let models: ModelCache | undefined;
+let chain = Promise.resolve();
+process.on('message', (m: ToChild) => {
+  chain = chain
+    .then(async () => {
+      models ??= new ModelCache(m.rt);
+      send({ type: 'result', result: await executeTask(m.task, models, m.rt, `local-${process.pid}`) });
+    })
+    .catch((e: unknown) => send({ type: 'error', message: e instanceof Error ? e.message : String(e) }));
+});
+process.on('disconnect', () => void chain.then(() => models?.dispose()).finally(() => process.exit(0)));
