@@ -36,7 +36,7 @@ const RHO = 0.75;
 export function apgdCheckpoints(n: number): number[] {
   const p = [0, 0.22];
   while (p[p.length - 1] < 1) p.push(p[p.length - 1] + Math.max(p[p.length - 1] - p[p.length - 2] - 0.03, 0.06));
-  return [...new Set(p.map((v) => Math.ceil(v * n)))].filter((w) => w > 0 && w < n);
+  return [...new Set(p.map((v) => Math.ceil(v * n - 1e-9)))].filter((w) => w > 0 && w < n);
 }
 
 export interface ApgdRun {
