@@ -7,16 +7,23 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
-  cosPgd,
+  ATTACK_KINDS,
   createAttackModel,
-  fgsm,
+  DEFAULT_ENSEMBLE,
+  ENSEMBLE_STEPS,
+  isAttackKind,
+  kindNorm,
+  LOSS_KINDS,
   makeBudget,
+  memberName,
   parseFraction,
-  pgd,
+  parseMembers,
   prepareBatch,
-  segPgd,
-  squareAttack,
+  runAttackKind,
   toInterleaved,
+  type AttackKind,
+  type EnsembleMember,
+  type EnsembleOptions,
   type AttackBatch,
   type AttackModel,
   type AttackOptions,
@@ -31,13 +38,14 @@ import { loadImageJob } from '../../engine/jobs/index.js';
 import { loadModelPackage } from '../../engine/model/index.js';
 import { action, parsePositiveInt, UsageError } from '../errors.js';
 import { addRuntimeFlags } from '../options.js';
+import { modelDomainEps, runStoredAttack } from './attack-stored.js';
 import { registerPrompts } from './prompts.js';
 import { registerReproduce } from './reproduce.js';
 import { registerReproduceWorker } from './reproduce-worker.js';
 import { registerUap } from './uap.js';
 
-export const ATTACKS = ['fgsm', 'pgd', 'pgd-l2', 'segpgd', 'cospgd', 'square'] as const;
-export type AttackName = (typeof ATTACKS)[number];
+export const ATTACKS = ATTACK_KINDS;
+export type AttackName = AttackKind;
 
 export interface BudgetFlags {
   attack: string;
@@ -51,6 +59,10 @@ export interface BudgetFlags {
   lambdaDice: string;
   lambdaCe: string;
   seed: string;
+  /** Ensemble members, e.g. "apgd-masked-bce,apgd-js-prr" (default DEFAULT_ENSEMBLE). */
+  members?: string;
+  /** Keep the last iterate instead of the best (PGD family). */
+  lastIterate?: boolean;
 }
 
 /** Adds the budget/loss/seed options every attack command shares. */
@@ -59,14 +71,16 @@ export function addAttackFlags(cmd: Command, defaultAttack?: string): Command {
     .option('--attack <name>', `${ATTACKS.join(', ')}`, defaultAttack)
     .option('--eps <r>', 'radius: k/255 or a decimal (default 8/255; pgd-l2: 0.5)')
     .option('--alpha <r>', 'step size (default 2/255; pgd-l2: eps/5)')
-    .option('--steps <n>', 'iterations (default 40), or queries per image for square (default 1000)', parsePositiveInt('steps'))
+    .option('--steps <n>', `iterations (default 40), per ensemble member (default ${ENSEMBLE_STEPS}), or queries per image for square (default 1000)`, parsePositiveInt('steps'))
     .option('--restarts <n>', 'independent runs, the most damaging kept per image', parsePositiveInt('restarts'), 1)
     .option('--random-start', 'start from a random point of the ε-ball')
     .option('--units <u>', 'pixel (ε on the [0,1] image) or normalised (the paper’s convention)', 'pixel')
-    .option('--loss <l>', 'dicece, bce or dice', 'dicece')
+    .option('--loss <l>', `${LOSS_KINDS.join(', ')}`, 'dicece')
     .option('--lambda-dice <w>', 'DiceCE weight of the Dice term', '1')
     .option('--lambda-ce <w>', 'DiceCE weight of the cross-entropy term', '1')
-    .option('--seed <n>', 'seed of every random choice (recorded in the results)', '0');
+    .option('--seed <n>', 'seed of every random choice (recorded in the results)', '0')
+    .option('--members <list>', `ensemble members <apgd|pgd>-<loss>[-prr], comma-separated (default ${DEFAULT_ENSEMBLE.map(memberName).join(',')})`)
+    .option('--last-iterate', 'keep the last iterate of each restart instead of the best one (Madry’s PGD; gradient attacks of the PGD family)');
 }
 
 function positiveNumber(name: string, v: string): number {
@@ -75,39 +89,36 @@ function positiveNumber(name: string, v: string): number {
   return n;
 }
 
-export function budgetFromFlags(f: BudgetFlags): { attack: AttackName; budget: Budget; loss: LossSpec; seed: number } {
-  if (!(ATTACKS as readonly string[]).includes(f.attack)) throw new UsageError(`--attack must be one of ${ATTACKS.join(', ')}, got "${f.attack}".`);
-  const attack = f.attack as AttackName;
+export function budgetFromFlags(f: BudgetFlags): { attack: AttackName; budget: Budget; loss: LossSpec; seed: number; members?: EnsembleMember[]; bestIterate: boolean } {
+  if (!isAttackKind(f.attack)) throw new UsageError(`--attack must be one of ${ATTACKS.join(', ')}, got "${f.attack}".`);
+  const attack = f.attack;
   if (!['pixel', 'normalised'].includes(f.units)) throw new UsageError(`--units must be pixel or normalised, got "${f.units}".`);
-  if (!['dicece', 'bce', 'dice'].includes(f.loss)) throw new UsageError(`--loss must be dicece, bce or dice, got "${f.loss}".`);
+  if (!(LOSS_KINDS as readonly string[]).includes(f.loss)) throw new UsageError(`--loss must be one of ${LOSS_KINDS.join(', ')}, got "${f.loss}".`);
   const seed = Number(f.seed);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed must be an integer from 0 to 4294967295, got "${f.seed}".`);
-  const l2 = attack === 'pgd-l2';
+  const l2 = kindNorm(attack) === 'l2';
+  const isEnsemble = attack === 'ensemble' || attack === 'ensemble-l2';
+  if (f.members !== undefined && !isEnsemble) throw new UsageError('--members is for --attack ensemble (or ensemble-l2) only.');
+  if (f.lastIterate && (isEnsemble || attack.startsWith('apgd') || attack === 'square')) throw new UsageError(`--last-iterate is for the PGD family; ${attack} always keeps its best candidate.`);
+  let members: EnsembleMember[] | undefined;
+  try {
+    members = f.members !== undefined ? parseMembers(f.members, LOSS_KINDS) : undefined;
+  } catch (e) {
+    throw new UsageError(`--members: ${(e as Error).message}`);
+  }
   if (l2 && f.units === 'normalised') throw new UsageError('--units normalised exists for L∞ attacks only (the paper’s convention).');
   const eps = f.eps !== undefined ? positiveNumber('eps', f.eps) : l2 ? 0.5 : 8 / 255;
   const alpha = f.alpha !== undefined ? positiveNumber('alpha', f.alpha) : l2 ? eps / 5 : 2 / 255;
   if (!(alpha > 0)) throw new UsageError('--alpha must be greater than 0.');
-  const steps = f.steps ?? (attack === 'square' ? 1000 : 40);
+  const steps = f.steps ?? (attack === 'square' ? 1000 : isEnsemble ? ENSEMBLE_STEPS : 40);
   const budget = makeBudget({ norm: l2 ? 'l2' : 'linf', eps, alpha, steps, restarts: f.restarts ?? 1, randomStart: !!f.randomStart, units: f.units as Budget['units'] });
   const loss: LossSpec = { kind: f.loss as LossSpec['kind'], lambdaDice: positiveNumber('lambda-dice', f.lambdaDice), lambdaCe: positiveNumber('lambda-ce', f.lambdaCe) };
-  return { attack, budget, loss, seed };
+  return { attack, budget, loss, seed, ...(members ? { members } : {}), bestIterate: !f.lastIterate };
 }
 
-export function runNamedAttack(name: AttackName, model: AttackModel, batch: AttackBatch, opts: AttackOptions): Promise<AttackResult> {
+export function runNamedAttack(name: AttackName, model: AttackModel, batch: AttackBatch, opts: EnsembleOptions): Promise<AttackResult> {
   if ((name === 'segpgd') && opts.target) throw new UsageError('segpgd is untargeted; use --attack pgd (or cospgd) with --target.');
-  switch (name) {
-    case 'fgsm':
-      return fgsm(model, batch, opts);
-    case 'pgd':
-    case 'pgd-l2':
-      return pgd(model, batch, opts);
-    case 'segpgd':
-      return segPgd(model, batch, opts);
-    case 'cospgd':
-      return cosPgd(model, batch, opts);
-    case 'square':
-      return squareAttack(model, batch, opts);
-  }
+  return runAttackKind(name, model, batch, opts);
 }
 
 /** Grey 0.5 + δ·A with A = 0.5 / max|δ| (so the largest change is black or white); A is returned. */
@@ -132,6 +143,8 @@ interface AttackCliOptions extends BudgetFlags {
   provider: 'auto' | 'cpu' | 'cuda';
   threads?: number;
   graphCache?: string;
+  domain: string;
+  exportDicom?: string;
 }
 
 /** attack, uap, prompts and reproduce (the dataset-level commands live in their own files). */
@@ -157,13 +170,18 @@ export function registerAttack(program: Command): void {
     .option('--frame <n>', 'frame of a multi-frame DICOM (0-based)', (v) => Number(v));
   addRuntimeFlags(cmd)
     .option('--graph-cache <dir>', 'keep built gradient graphs here and reuse them (keyed by model sha256 and options)')
+    .option('--domain <d>', 'model (δ on the model input) or stored (δ in the file’s stored values at native resolution; --eps as 20su, 10HU or 2/255w)', 'model')
+    .option('--export-dicom <dir>', 'stored domain, DICOM input: write the adversarial image as DICOM (adversarial.dcm) into this folder')
     .option('--json', 'print {"clean":{"dice","iou"},"adversarial":{"dice","iou"},"linf255","l2","steps","ms"}')
     .action(action(runAttack));
 }
 
 async function runAttack(o: AttackCliOptions): Promise<void> {
+  if (o.domain === 'stored') return runStoredAttack(o);
+  if (o.domain !== 'model') throw new UsageError(`--domain must be model or stored, got "${o.domain}".`);
+  if (o.exportDicom) throw new UsageError('--export-dicom needs --domain stored (a model-domain attack changes no stored value to export).');
   if (!['auto', 'cpu', 'cuda'].includes(o.provider)) throw new UsageError(`--provider must be auto, cpu or cuda, got "${o.provider}".`);
-  const { attack, budget, loss, seed } = budgetFromFlags(o);
+  const { attack, budget, loss, seed, members, bestIterate } = budgetFromFlags(o);
   const pkg = await loadModelPackage(o.model);
   // decoded in a job worker: a hostile file is bounded in time and memory (src/engine/jobs)
   const image = await loadImageJob(o.image, { frame: o.frame });
@@ -178,7 +196,7 @@ async function runAttack(o: AttackCliOptions): Promise<void> {
     let target: Uint8Array | undefined;
     if (o.target === 'empty') target = new Uint8Array(batch.width * batch.height);
     else if (o.target) target = resizeMask(await loadMask(o.target), batch.width, batch.height);
-    const res = await runNamedAttack(attack, model, batch, { budget, loss, seed, target });
+    const res = await runNamedAttack(attack, model, batch, { budget, loss, seed, target, members, bestIterate });
     const m = res.metrics[0];
     mkdirSync(o.out, { recursive: true });
     const { width: W, height: H, channels: C } = batch;
@@ -199,6 +217,7 @@ async function runAttack(o: AttackCliOptions): Promise<void> {
     };
     const metrics = {
       tool: 'vlsm-audit attack',
+      ...(await modelDomainEps(o.image, o.frame, res.budget.eps, res.budget.units)),
       model: { name: pkg.manifest.name, version: pkg.manifest.version, dir: pkg.dir, sha256: pkg.sha256 },
       image: { path: o.image, width: image.width, height: image.height, channels: image.channels, levels: image.levels },
       prompt: o.prompt,
@@ -223,6 +242,8 @@ async function runAttack(o: AttackCliOptions): Promise<void> {
       success: res.success[0],
       successCriterion: res.targeted ? (o.target === 'empty' ? 'area ≤ 0.1 × clean area' : 'Dice with the target ≥ 0.5') : 'Dice ≤ 0.5 × clean Dice (clean Dice > 0)',
       trace: res.trace.map((row) => r6(row[0])),
+      ...(res.selection ? { selection: res.selection, kept: res.kept?.[0] } : {}),
+      ...(members || attack.startsWith('ensemble') ? { members: (members ?? DEFAULT_ENSEMBLE).map(memberName) } : {}),
       perturbationPng: { mapping: 'grey = 0.5 + δ × amplification', amplification: r6(pert.amplification) },
       provider: res.provider,
       gradients: res.gradientMode,

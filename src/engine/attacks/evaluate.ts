@@ -68,6 +68,8 @@ export interface FinishInput {
   gradients?: boolean;
   /** Clean logits when already computed. */
   cleanLogits?: Float32Array;
+  selection?: AttackResult['selection'];
+  kept?: AttackResult['kept'];
 }
 
 /** Logits of planar [B,C,H,W] images. */
@@ -118,6 +120,8 @@ export async function finishAttack(model: AttackModel, batch: AttackBatch, opts:
     adversarialMask: advMask,
     trace: f.trace,
     iterations: f.iterations,
+    ...(f.selection ? { selection: f.selection } : {}),
+    ...(f.kept ? { kept: f.kept } : {}),
     success: metrics.map((m) => m.success),
     metrics,
     ms: performance.now() - f.started,

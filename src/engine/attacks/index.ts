@@ -1,7 +1,8 @@
 /**
  * Attack engine: one signature for every attack — attack(model, batch, options) → AttackResult —
  * (types.ts), threat models with projection/quantisation (budget.ts), success criteria (criteria.ts),
- * one base PGD loop (pgd.ts) and one attack per file. See docs/attacks.md.
+ * one base PGD loop (pgd.ts), best-iterate bookkeeping (best-iterate.ts), one attack per file, and the
+ * kinds by name (registry.ts: runAttackKind). See docs/attacks.md.
  */
 export * from './types.js';
 export * from './budget.js';
@@ -17,5 +18,10 @@ export { cosPgd } from './cospgd.js';
 export { eraseAttack, injectAttack } from './targeted.js';
 export { squareAttack, squareFraction, type SquareOptions } from './square.js';
 export { uniformNoise } from './noise.js';
+export { BestIterate, type KeptIterate, type BestIterateConfig } from './best-iterate.js';
+export { modelGradientSource, type GradientSource, type GradientAt } from './gradient-source.js';
+export { apgd, apgdRun, apgdCheckpoints, stageSteps, type ApgdOptions, type ApgdRun } from './apgd.js';
+export { ensemble, DEFAULT_ENSEMBLE, ENSEMBLE_STEPS, PRR_RADII, memberName, parseMembers, largeEps, pickBatch, type EnsembleMember, type EnsembleOptions } from './ensemble.js';
+export { ATTACK_KINDS, isAttackKind, kindNorm, needsGradients, runAttackKind, type AttackKind } from './registry.js';
 export { promptRobustness, worstPromptAttack, type ImageAttack, type PromptRobustness, type PromptScore } from './prompts.js';
 export { trainUniversal, applyUniversal, type UniversalResult } from './uap.js';

@@ -4,10 +4,10 @@
  *   BCE    = mean over pixels of w·(max(z,0) − z·t + log(1 + e^{−|z|}))
  *   Dice   = 1 − (2Σσ(z)t + 1e-5)/(Σt + Σσ(z) + 1e-5)
  *   DiceCE = λ_dice·Dice + λ_ce·BCE
- * Targeted attacks ascend −L(logits, target). Used for the loss trace, by score-based attacks (Square)
+ * and the segmentation-attack losses below. Targeted attacks ascend −L(logits, target). Used for the loss trace, by score-based attacks (Square)
  * and to pick the most damaging restart. Per-pixel weights for SegPGD and CosPGD are computed here too.
  */
-import type { LossSpec } from './types.js';
+import type { LossKind, LossSpec } from './types.js';
 
 const SMOOTH = 1e-5;
 
@@ -19,6 +19,46 @@ export interface LossInput {
   targeted: boolean;
   /** [B,H,W] per-pixel weights of the BCE term. */
   weights?: Float32Array;
+  /** Decision threshold on σ(z) (the masked losses keep pixels by it); default 0.5. */
+  threshold?: number;
+}
+
+const softplus = (v: number) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+
+/**
+ * One image's value of the segmentation-attack losses (SEA, arXiv:2306.12941, for one sigmoid channel;
+ * q = σ(s·z) is the probability of the reference class, s = 2t − 1; kept pixels m: prediction still
+ * equal to the reference — targeted: not yet equal to the target):
+ *   masked-bce        Σ m·w·BCE / N
+ *   balanced-bce      mean over the classes present of the class's mean BCE
+ *   js                mean of log 2 + ½(q log q − (1 + q) log(1 + q))
+ *   masked-spherical  mean of −m·q/√(q² + (1 − q)²)
+ */
+function segmentationLoss(kind: LossKind, inp: LossInput, from: number, to: number): number {
+  const zt = Math.log((inp.threshold ?? 0.5) / (1 - (inp.threshold ?? 0.5)));
+  const n = to - from;
+  let sum = 0;
+  let fg = 0;
+  let bg = 0;
+  let n1 = 0;
+  for (let i = from; i < to; i++) {
+    const z = inp.logits[i];
+    const t = inp.mask[i];
+    const w = inp.weights ? inp.weights[i] : 1;
+    const right = (z > zt ? 1 : 0) === t;
+    const m = (inp.targeted ? !right : right) ? 1 : 0;
+    const bce = softplus(z) - z * t;
+    const sz = t ? z : -z;
+    const q = 1 / (1 + Math.exp(-sz));
+    if (kind === 'masked-bce') sum += m * w * bce;
+    else if (kind === 'balanced-bce') t ? ((fg += w * bce), n1++) : (bg += w * bce);
+    else if (kind === 'js') sum += Math.LN2 + 0.5 * (q * -softplus(-sz) - (1 + q) * Math.log1p(q));
+    else sum += (-m * q) / Math.sqrt(q * q + (1 - q) * (1 - q));
+  }
+  if (kind !== 'balanced-bce') return sum / n;
+  const n0 = n - n1;
+  const k = (n1 > 0 ? 1 : 0) + (n0 > 0 ? 1 : 0);
+  return ((n1 > 0 ? fg / n1 : 0) + (n0 > 0 ? bg / n0 : 0)) / k;
 }
 
 /** The objective the attack ascends, one value per image. */
@@ -26,6 +66,11 @@ export function attackLoss(spec: LossSpec, inp: LossInput): Float64Array {
   const n = inp.logits.length / inp.batch;
   const out = new Float64Array(inp.batch);
   for (let b = 0; b < inp.batch; b++) {
+    if (spec.kind !== 'bce' && spec.kind !== 'dice' && spec.kind !== 'dicece') {
+      const l = segmentationLoss(spec.kind, inp, b * n, (b + 1) * n);
+      out[b] = inp.targeted ? -l : l;
+      continue;
+    }
     let bce = 0;
     let inter = 0;
     let sp = 0;

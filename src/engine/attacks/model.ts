@@ -148,7 +148,9 @@ export async function createAttackModel(pkg: ModelPackage, opts: AttackModelOpti
       const loss: LossConfig =
         req.loss.kind === 'dicece'
           ? { kind: 'dicece', lambdaDice: req.loss.lambdaDice, lambdaCe: req.loss.lambdaCe, targeted: req.targeted, weighted: !!req.weights }
-          : { kind: req.loss.kind, targeted: req.targeted, weighted: !!req.weights };
+          : req.loss.kind === 'masked-bce' || req.loss.kind === 'masked-spherical'
+            ? { kind: req.loss.kind, targeted: req.targeted, weighted: !!req.weights, logitThreshold: Math.log(m.threshold / (1 - m.threshold)) }
+            : { kind: req.loss.kind, targeted: req.targeted, weighted: !!req.weights };
       const { session, grad: gradName } = await gradientSession(req.batch, enc.dims[1], loss, req.norm);
       const img = [req.batch, 3, H, W];
       const feeds: Record<string, TensorValue> = {

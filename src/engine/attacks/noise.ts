@@ -35,7 +35,7 @@ export async function uniformNoise(model: AttackModel, batch: AttackBatch, opts:
     }
     const raw = Float32Array.from(batch.x, (v, i) => Math.min(1, Math.max(0, v + delta[i])));
     const q = norm.quantise(batch.x, raw, opts.quantise === false ? 0 : batch.levels, shape);
-    const loss = attackLoss(opts.loss, { logits: await predict(model, batch, q), mask: opts.target ?? batch.reference, batch: batch.batch, targeted: !!opts.target });
+    const loss = attackLoss(opts.loss, { logits: await predict(model, batch, q), mask: opts.target ?? batch.reference, batch: batch.batch, targeted: !!opts.target, threshold: model.threshold });
     trace.push([...loss]);
     for (let b = 0; b < batch.batch; b++) {
       if (loss[b] <= bestLoss[b]) continue;

@@ -7,9 +7,12 @@
  * Threat model: white box through our own reverse-mode pass (src/engine/autodiff); L∞ or L2 ball in
  * pixel units (or the paper's normalised units, L∞ only). Untargeted ascends L(logits, reference);
  * targeted ascends −L(logits, target). Defaults: ε = 8/255, α = 2/255, 40 steps, 1 restart, no random
- * start, DiceCE with λ_dice = λ_ce = 1. The last iterate of each restart is quantised; per image the
- * restart with the highest loss on the quantised image is kept. earlyStop freezes an image once the
- * criterion holds on its unquantised prediction (success is always re-checked after quantisation).
+ * start, DiceCE with λ_dice = λ_ce = 1. By default every iterate is quantised and judged (one extra
+ * forward pass per step) and per image the one worst for the model across all steps and restarts is kept
+ * (best-iterate.ts; the result's `kept` says at which step and restart). With `bestIterate: false` the
+ * last iterate of each restart is quantised and per image the restart with the highest loss on the
+ * quantised image is kept (Madry's PGD, used by the paper-reproduction protocol). earlyStop freezes an
+ * image once the criterion holds on its unquantised prediction (success is re-checked after quantisation).
  * When the step is plain (RGB, one ε for all channels) the graph's fused step (x_next) is used as is;
  * grey images (one perturbation for the three planes) and per-channel ε step in JavaScript.
  * Shapes: AttackBatch [B,C,H,W] in [0,1] at model size; result images in [0,1], on the lattice.
@@ -17,6 +20,7 @@
  *   const r = await pgd(model, batch, { budget: makeBudget({ eps: 8/255, alpha: 2/255, steps: 10 }), loss, seed: 0 });
  */
 import { createRng } from '../metrics/random.js';
+import { BestIterate, type KeptIterate } from './best-iterate.js';
 import { applyDelta, normOf } from './budget.js';
 import { defaultCriterion, finishAttack, predict } from './evaluate.js';
 import { attackLoss } from './losses.js';
@@ -73,25 +77,51 @@ export async function runPgd(model: AttackModel, batch: AttackBatch, opts: Attac
   const cleanMask = masksFromLogits(cleanLogits, model.threshold);
   const view = (d: Uint8Array, b: number) => ({ width: W, height: H, data: d.subarray(b * plane, (b + 1) * plane) });
 
+  const bestIterate = opts.bestIterate !== false;
+  const tracker = bestIterate ? new BestIterate({ batch: B, per, width: W, height: H, mask, targeted, threshold: model.threshold, loss: opts.loss }, x0) : undefined;
+  // The quantised candidate is what gets judged and kept. When it differs from the iterate by float32
+  // rounding only (L∞ steps of whole lattice steps, e.g. α = 2/255 on an 8-bit image) the iterate is
+  // snapped onto it and the next gradient pass, which runs on exactly that image, judges it with its
+  // logits: no extra forward pass. Otherwise (and for the final iterate) one forward pass per candidate.
+  let pending: { q: Float32Array; x: Float32Array; step: number; restart: number } | undefined;
+  const judge = (p: NonNullable<typeof pending>, logits: Float32Array) => {
+    tracker!.offer(p.q, p.x, logits, { step: p.step, restart: p.restart });
+    opts.onCandidate?.({ step: p.step, restart: p.restart, quantised: p.q, logits });
+  };
+  /** Judges (now or at the next gradient pass) the candidate x; returns the iterate to continue from. */
+  const offer = async (x: Float32Array, step: number, restart: number, last: boolean): Promise<Float32Array> => {
+    const q = norm.quantise(x0, x, levels, shape);
+    if (!last && q.every((v, i) => Math.abs(v - x[i]) <= 1e-6)) {
+      pending = { q, x: q, step, restart };
+      return q;
+    }
+    judge({ q, x, step, restart }, await predict(model, batch, q));
+    return x;
+  };
   const best = new Float32Array(x0);
   const bestRaw = new Float32Array(x0);
   const bestLoss = new Float64Array(B).fill(-Infinity);
   const bestTrace: number[][] = [];
+  const keptLast: KeptIterate[] = Array.from({ length: B }, () => ({ step: 0, restart: 0 }));
   let iterations = 0;
 
   for (let r = 0; r < budget.restarts; r++) {
     const rng = createRng((opts.seed + r * 0x9e3779b1) >>> 0);
     let x = budget.randomStart ? applyDelta(x0, norm.randomStart(rng, shape)) : new Float32Array(x0);
+    if (tracker && budget.randomStart) x = await offer(x, 0, r, false);
     const frozen = new Array<boolean>(B).fill(false);
     const trace: number[][] = [];
-    for (let t = 0; t < budget.steps; t++) {
+    let t = 0;
+    for (; t < budget.steps; t++) {
       if (opts.signal?.aborted) break;
       const a = stepSize(budget, alpha, t);
       const xrgb = toRgbPlanes(x, B, C, plane);
       const weights = variant.weights?.({ logits: await predict(model, batch, x), mask, targeted, threshold: model.threshold, t, steps: budget.steps });
       const g = await model.gradient({ x: xrgb, xOrig: x0rgb, batch: B, prompts: batch.prompts, mask, loss, targeted, weights, norm: norm.kind, eps: norm.eps[0], alpha: a[0] });
       iterations++;
-      const lossNow = attackLoss(loss, { logits: g.logits, mask, batch: B, targeted, weights });
+      if (pending) judge(pending, g.logits);
+      pending = undefined;
+      const lossNow = attackLoss(loss, { logits: g.logits, mask, batch: B, targeted, weights, threshold: model.threshold });
       trace.push([...lossNow]);
       opts.onStep?.(t, lossNow.reduce((s, v) => s + v, 0) / B);
       if (budget.earlyStop) {
@@ -111,18 +141,37 @@ export async function runPgd(model: AttackModel, batch: AttackBatch, opts: Attac
       }
       for (let b = 0; b < B; b++) if (frozen[b]) next.set(x.subarray(b * per, (b + 1) * per), b * per);
       x = next;
+      if (tracker) x = await offer(x, t + 1, r, t + 1 === budget.steps);
+    }
+    if (pending) judge(pending, await predict(model, batch, pending.q));
+    pending = undefined;
+    const copyTrace = (b: number) => trace.forEach((row, k) => ((bestTrace[k] ??= new Array<number>(B).fill(NaN))[b] = row[b]));
+    if (tracker) {
+      for (let b = 0; b < B; b++) if (tracker.kept[b].restart === r) copyTrace(b);
+      continue;
     }
     const q = norm.quantise(x0, x, levels, shape);
-    const finalLoss = attackLoss(opts.loss, { logits: await predict(model, batch, q), mask, batch: B, targeted });
+    const finalLoss = attackLoss(opts.loss, { logits: await predict(model, batch, q), mask, batch: B, targeted, threshold: model.threshold });
     for (let b = 0; b < B; b++) {
       if (!(finalLoss[b] > bestLoss[b])) continue;
       bestLoss[b] = finalLoss[b];
       best.set(q.subarray(b * per, (b + 1) * per), b * per);
       bestRaw.set(x.subarray(b * per, (b + 1) * per), b * per);
-      trace.forEach((row, t) => ((bestTrace[t] ??= new Array<number>(B).fill(NaN))[b] = row[b]));
+      keptLast[b] = { step: t, restart: r };
+      copyTrace(b);
     }
   }
-  return finishAttack(model, batch, opts, best, { attack: variant.name, raw: bestRaw, trace: bestTrace, iterations, started, cleanLogits, gradients: true });
+  return finishAttack(model, batch, opts, tracker ? tracker.best : best, {
+    attack: variant.name,
+    raw: tracker ? tracker.bestRaw : bestRaw,
+    trace: bestTrace,
+    iterations,
+    started,
+    cleanLogits,
+    gradients: true,
+    selection: tracker ? 'best-iterate' : 'last-iterate',
+    kept: tracker ? tracker.kept : keptLast,
+  });
 }
 
 /** PGD with the budget's norm (L∞ or L2). */

@@ -64,7 +64,7 @@ export async function squareAttack(model: AttackModel, batch: AttackBatch, opts:
     const mask = new Uint8Array(idx.length * plane);
     idx.forEach((b, k) => mask.set(lossMask.subarray(b * plane, (b + 1) * plane), k * plane));
     queries += idx.length;
-    return { loss: attackLoss(opts.loss, { logits, mask, batch: idx.length, targeted }), logits };
+    return { loss: attackLoss(opts.loss, { logits, mask, batch: idx.length, targeted, threshold: model.threshold }), logits };
   };
 
   for (let r = 0; r < budget.restarts; r++) {

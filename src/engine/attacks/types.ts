@@ -6,11 +6,14 @@
  * `normalised` unit reproduces the paper's convention (ε measured after (x − mean)/std).
  */
 import type { Criterion } from './criteria.js';
+import type { KeptIterate } from './best-iterate.js';
 import type { ImageMetrics } from './evaluate.js';
 
 export type NormKind = 'linf' | 'l2';
 export type Units = 'pixel' | 'normalised';
-export type LossKind = 'dicece' | 'bce' | 'dice';
+/** dicece/bce/dice: MONAI semantics; the other four are SEA's segmentation-attack losses (losses.ts). */
+export type LossKind = 'dicece' | 'bce' | 'dice' | 'masked-bce' | 'balanced-bce' | 'js' | 'masked-spherical';
+export const LOSS_KINDS: readonly LossKind[] = ['dicece', 'bce', 'dice', 'masked-bce', 'balanced-bce', 'js', 'masked-spherical'];
 
 export interface Budget {
   norm: NormKind;
@@ -68,6 +71,16 @@ export interface AttackOptions {
   criterion?: Criterion;
   /** Quantise the result to the batch's lattice (default true; DESIGN.md requires it for reports). */
   quantise?: boolean;
+  /**
+   * Keep per image the iterate worst for the model, judged on its quantised image (default true;
+   * best-iterate.ts). false: the last iterate of each restart, as Madry's PGD (the paper protocol).
+   */
+  bestIterate?: boolean;
+  /**
+   * Called with every candidate a best-iterate attack judges: its step, restart, quantised image and the
+   * logits of that image (e.g. to read the last iterate's metrics from the same run).
+   */
+  onCandidate?: (c: { step: number; restart: number; quantised: Float32Array; logits: Float32Array }) => void;
   /** Called after every iteration with the iteration number and the mean loss. */
   onStep?: (iteration: number, meanLoss: number) => void;
   /** Stops the attack at the next iteration (the result then covers the iterations run). */
@@ -92,6 +105,10 @@ export interface AttackResult {
   trace: number[][];
   /** Gradient evaluations (gradient attacks) or forward queries (Square), all restarts together. */
   iterations: number;
+  /** How the returned image was chosen: best iterate (default), last iterate, or absent (no iterates). */
+  selection?: 'best-iterate' | 'last-iterate';
+  /** Per image: step (0 = start point, k = after k updates), restart and ensemble member of the kept image. */
+  kept?: KeptIterate[];
   success: boolean[];
   metrics: ImageMetrics[];
   ms: number;

@@ -77,7 +77,7 @@ export async function trainUniversal(model: AttackModel, batches: readonly Attac
         eps: norm.eps[0],
         alpha: alpha[0],
       });
-      lossSum += attackLoss(opts.loss, { logits: g.logits, mask, batch: batch.batch, targeted: !!opts.target }).reduce((a, v) => a + v, 0);
+      lossSum += attackLoss(opts.loss, { logits: g.logits, mask, batch: batch.batch, targeted: !!opts.target, threshold: model.threshold }).reduce((a, v) => a + v, 0);
       // the gradient of the summed loss with respect to the shared δ is the sum over images
       const grad = reduceRgbGradient(g.grad, batch.batch, C, plane);
       const total = new Float32Array(per);

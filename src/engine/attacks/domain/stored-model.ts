@@ -65,6 +65,13 @@ export async function createStoredAttackModel(pkg: ModelPackage, image: StoredIm
   }
 
   const toStoredFloat = (x: ArrayLike<number>, from: number) => Float64Array.from({ length: C * plane }, (_, i) => lo + x[from + i] * span);
+  /**
+   * x is float32, so lo + x·span misses the integer a lattice point stands for by up to ~0.004 su
+   * (span 65535); snapping values within 0.01 of an integer makes forward passes on quantised images
+   * exactly those of the stored integers (masks then equal `segment` on the written file), and moves
+   * unquantised iterates by at most 0.01 su.
+   */
+  const snapped = (x: ArrayLike<number>) => toStoredFloat(x, 0).map((v) => (Math.abs(v - Math.round(v)) < 0.01 ? Math.round(v) : v));
   const one = (batch: number) => {
     if (batch !== 1) throw new RangeError('The stored domain attacks one image at a time (each file has its own size).');
   };
@@ -87,7 +94,7 @@ export async function createStoredAttackModel(pkg: ModelPackage, image: StoredIm
       one(batch);
       counts.forward++;
       // x is [1,3,H,W] from runPgd (grey replicated): plane 0 holds a grey image
-      const raster = storedToRaster(image, toStoredFloat(x, 0));
+      const raster = storedToRaster(image, snapped(x));
       const logits = await seg.logits(toPixelValues([raster], m), 1, prompts);
       const { width: mw, height: mh } = m.input;
       return mw === W && mh === H ? logits : resizePlanar(logits, 1, mh, mw, H, W, 'bilinear');
@@ -95,10 +102,13 @@ export async function createStoredAttackModel(pkg: ModelPackage, image: StoredIm
     async gradient(req: GradientRequest): Promise<GradientResult> {
       one(req.batch);
       const enc = pkg.tokenizer.encode(req.prompts.slice(0, 1));
+      // the same LossSpec → LossConfig mapping as createAttackModel (model.ts)
       const loss: LossConfig =
         req.loss.kind === 'dicece'
           ? { kind: 'dicece', lambdaDice: req.loss.lambdaDice, lambdaCe: req.loss.lambdaCe, targeted: req.targeted, weighted: !!req.weights }
-          : { kind: req.loss.kind, targeted: req.targeted, weighted: !!req.weights };
+          : req.loss.kind === 'masked-bce' || req.loss.kind === 'masked-spherical'
+            ? { kind: req.loss.kind, targeted: req.targeted, weighted: !!req.weights, logitThreshold: Math.log(m.threshold / (1 - m.threshold)) }
+            : { kind: req.loss.kind, targeted: req.targeted, weighted: !!req.weights };
       const s = await session(enc.dims[1], loss);
       const feeds: Record<string, TensorValue> = {
         [STORED_INPUT]: { type: 'float32', data: Float32Array.from(toStoredFloat(req.x, 0)), dims: [1, C, H, W] },

@@ -38,7 +38,9 @@ export interface EpsAllUnits {
   w255: number;
 }
 
-export class BudgetUnitError extends RangeError {}
+export class BudgetUnitError extends RangeError {
+  override name = 'BudgetUnitError';
+}
 
 /** "20su", "10HU", "2/255w", "0.5w"; a bare number or fraction ("8/255") means k/255 of the display (w). */
 export function parseEps(text: string): EpsSpec {

@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { attackStored, type StoredAttackRequest } from '../../../../src/engine/attacks/domain/attack-stored.js';
 import { loadStoredImage, storedToRaster, type StoredImage } from '../../../../src/engine/attacks/domain/stored-image.js';
 import { parseEps } from '../../../../src/engine/attacks/domain/units.js';
+import { runAttackKind } from '../../../../src/engine/attacks/registry.js';
 import { dice } from '../../../../src/engine/metrics/overlap.js';
 import { loadModelPackage } from '../../../../src/engine/model/index.js';
 import { createSegmenter } from '../../../../src/engine/model/segmenter.js';
@@ -56,6 +57,15 @@ describe('attackStored: PGD on stored values at native resolution (film-unet, "l
     expect(r.cleanMask.data.some((v) => v)).toBe(true);
     expect(changed).toBeLessThan(0.5);
     expect(r.result.success[0]).toBe(true);
+    expect(Array.from(await segmentAgain(image, r.adversarial))).toEqual(Array.from(r.adversarialMask.data));
+  }, 300_000);
+
+  test('APGD (apgd.ts, through the attack registry) runs unchanged on the stored domain: 4 steps, masked BCE', async () => {
+    const image = await loadStoredImage(RADIOGRAPH);
+    const { r } = await attack(image, { steps: 4, loss: { kind: 'masked-bce', lambdaDice: 1, lambdaCe: 1 }, attack: (m, b, o) => runAttackKind('apgd', m, b, o) });
+    expect(r.result.attack).toMatch(/apgd/);
+    checkStored(image, r.adversarial, 20);
+    expect(dice(r.adversarialMask, r.cleanMask)).toBeLessThan(0.9);
     expect(Array.from(await segmentAgain(image, r.adversarial))).toEqual(Array.from(r.adversarialMask.data));
   }, 300_000);
 
