@@ -38,6 +38,8 @@ export const taskTable = {
   'attack:run': () => import('../api/attack-compute.js').then((m) => m.attackTask),
   /** The pool's own checks (tests, diagnostics): sleep, allocate, crash, report progress. */
   'selftest:run': () => import('./selftest-task.js').then((m) => m.selftestTask),
+  /** The fuzz harness's decoder side (scripts/fuzz/): one mutated file, or the codec canaries. */
+  'selftest:fuzz': () => import('./fuzz-task.js').then((m) => m.fuzzTask),
 } satisfies Record<string, () => Promise<TaskFunction>>;
 
 export type TaskName = keyof typeof taskTable;
