@@ -1,30 +1,19 @@
 /**
- * `attack:run`, `result:get` and `result:export`: the CLI's `attack` for one image, as an API call with
- * progress per step and cancel. The attack kinds, their budgets and defaults come from the same place the
- * CLI takes them (src/cli/commands/attack.ts), so a new kind is usable here without a contract change.
- * Results are kept in memory (the most recent few) so a reloaded window restores them from the engine
- * instead of recomputing, and so they can be exported to a folder later.
+ * `attack:run`, `result:get` and `result:export`. The attack itself runs in a job worker process
+ * (src/engine/jobs, task `attack:run` → attack-compute.ts), so a long attack never blocks the other calls
+ * and a cancelled one is killed with its worker, leaving nothing behind. Results are kept here, in the
+ * engine's memory (the most recent few), so a reloaded window restores them instead of recomputing, and
+ * so they can be exported to a folder later.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ATTACKS, budgetFromFlags, perturbationImage, runNamedAttack, type AttackName } from '../../cli/commands/attack.js';
-import { createAttackModel, prepareBatch, toInterleaved, type AttackModel } from '../attacks/index.js';
-import { encodeMaskPng, encodePng, loadImage, type BinaryMask } from '../imaging/index.js';
-import { loadModelPackage } from '../model/index.js';
-import { loadCheckedMask, maskFromDataUrl } from '../study/mask-check.js';
+import { JobError, JobPool } from '../jobs/index.js';
+import { planAttack, type AttackJobResult } from './attack-compute.js';
 import type { AttackResultInfo, ParsedArgs } from './contract.js';
 import { ApiError } from './errors.js';
 
-const pngUrl = (bytes: Uint8Array): string => `data:image/png;base64,${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}`;
-const r6 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x);
-
-/** Stored results: the JSON answer plus the raw arrays needed to export at full precision. */
-interface StoredResult {
-  info: AttackResultInfo;
-  files: Record<string, Uint8Array>;
-  metricsJson: unknown;
-}
+export { listAttacks } from './attack-compute.js';
 
 export interface AttackRunDeps {
   /** Resolved, checked paths (the handler checks them against the path policy first). */
@@ -36,42 +25,12 @@ export interface AttackRunDeps {
   progress(stage: string, message: string, fraction?: number | null): void;
 }
 
-/** Every attack kind with the defaults the CLI would use for it. */
-export function listAttacks(): { name: string; norm: string; eps255: number; alpha255: number; steps: number }[] {
-  return ATTACKS.map((name) => {
-    const { budget } = budgetFromFlags({ attack: name, units: 'pixel', loss: 'dicece', lambdaDice: '1', lambdaCe: '1', seed: '0' });
-    return { name, norm: budget.norm, eps255: r6(budget.eps * 255), alpha255: r6(budget.alpha * 255), steps: budget.steps };
-  });
-}
-
-/** Attack models are costly to build (gradient graph); keep the last two warm. */
-class AttackModelCache {
-  private readonly entries = new Map<string, Promise<AttackModel>>();
-  async get(dir: string, provider: 'auto' | 'cpu' | 'cuda', threads?: number): Promise<AttackModel> {
-    const key = `${dir}\u0000${provider}`;
-    let m = this.entries.get(key);
-    if (!m) {
-      m = loadModelPackage(dir).then((pkg) => createAttackModel(pkg, { provider, threads }));
-      this.entries.set(key, m);
-      m.catch(() => this.entries.delete(key));
-      while (this.entries.size > 2) {
-        const oldest = this.entries.keys().next().value as string;
-        void this.entries.get(oldest)?.then((x) => x.dispose()).catch(() => undefined);
-        this.entries.delete(oldest);
-      }
-    }
-    return m;
-  }
-  async dispose(): Promise<void> {
-    const all = [...this.entries.values()];
-    this.entries.clear();
-    await Promise.all(all.map((m) => m.then((x) => x.dispose()).catch(() => undefined)));
-  }
-}
+/** Bounds of an attack job: one at a time, 4 GiB resident, 30 min; the worker stays warm 5 min. */
+const ATTACK_POOL = { maxWorkers: 1, memoryMb: 4096, timeoutMs: 30 * 60_000, idleMs: 5 * 60_000 };
 
 export class AttackService {
-  private readonly models = new AttackModelCache();
-  private readonly results = new Map<string, StoredResult>();
+  private pool: JobPool | null = null;
+  private readonly results = new Map<string, AttackJobResult>();
   constructor(private readonly keep = 20) {}
 
   get(resultId: string): AttackResultInfo {
@@ -89,160 +48,39 @@ export class AttackService {
       await writeFile(join(dir, name), bytes);
       names.push(name);
     }
-    await writeFile(join(dir, 'metrics.json'), `${JSON.stringify(r.metricsJson, null, 2)}\n`);
+    const { cleanInput: _a, adversarial: _b, reference: _c, cleanMask: _d, adversarialMask: _e, perturbation: _f, ...summary } = r.info;
+    await writeFile(join(dir, 'metrics.json'), `${JSON.stringify({ ...summary, ...(r.metricsJson as object) }, null, 2)}\n`);
     names.push('metrics.json');
     return { dir, files: names };
   }
 
   async run(args: ParsedArgs<'attack:run'>, deps: AttackRunDeps): Promise<AttackResultInfo> {
-    if (!(ATTACKS as readonly string[]).includes(args.attack)) {
-      throw new ApiError('bad-args', `Unknown attack "${args.attack}"; choose one of ${ATTACKS.join(', ')}.`);
-    }
-    if (args.maskPath && args.maskPng) throw new ApiError('bad-args', 'Give the ground truth either as maskPath or as maskPng, not both.');
-    let plan;
+    planAttack(args); // bad arguments answer at once, before a worker starts
+    this.pool ??= new JobPool(ATTACK_POOL);
+    let out: AttackJobResult;
     try {
-      plan = budgetFromFlags({
-        attack: args.attack,
-        eps: args.eps255 !== undefined ? `${args.eps255}/255` : undefined,
-        alpha: args.alpha255 !== undefined ? `${args.alpha255}/255` : undefined,
-        steps: args.steps,
-        restarts: args.restarts ?? 1,
-        randomStart: args.randomStart ?? false,
-        units: 'pixel',
-        loss: 'dicece',
-        lambdaDice: '1',
-        lambdaCe: '1',
-        seed: String(args.seed ?? 0),
-      });
+      out = await this.pool.run(
+        'attack:run',
+        { args, modelDir: deps.modelDir, imagePath: deps.imagePath, maskPath: deps.maskPath, threads: deps.threads },
+        { signal: deps.signal, onProgress: (p) => deps.progress(p.stage, p.message, p.fraction), label: `attack on ${deps.imagePath}` },
+      );
     } catch (e) {
-      throw new ApiError('bad-args', (e as Error).message);
+      if (e instanceof JobError && e.code === 'cancelled') throw new ApiError('cancelled', 'The attack was cancelled; nothing was kept.');
+      if (e instanceof JobError) throw new ApiError('runtime', `The attack stopped: ${e.message}`);
+      // Errors cross the process boundary by name; give the user-facing ones their codes back.
+      const name = (e as Error).name;
+      if (name === 'ModelPackageError') throw new ApiError('model-invalid', (e as Error).message);
+      if (name === 'RuntimeError' || name === 'UnsupportedOpError' || name === 'GraphError') throw new ApiError('runtime', (e as Error).message);
+      throw e;
     }
-    const { budget, loss, seed } = plan;
-    const attack = plan.attack as AttackName;
-    const check = () => {
-      if (deps.signal.aborted) throw new ApiError('cancelled', 'The attack was cancelled; nothing was kept.');
-    };
-
-    deps.progress('loading-model', `Loading model ${deps.modelDir}`, 0);
-    const model = await this.models.get(deps.modelDir, args.provider ?? 'auto', deps.threads);
-    check();
-    deps.progress('decoding', `Decoding ${deps.imagePath}`, 0);
-    const image = await loadImage(deps.imagePath, args.frame !== undefined ? { frame: args.frame } : undefined);
-    const size = { width: image.width, height: image.height };
-    let gt: BinaryMask | undefined;
-    let gtLabel: string | null = null;
-    if (deps.maskPath) {
-      gt = await loadCheckedMask(deps.maskPath, size);
-      gtLabel = `mask file ${deps.maskPath}`;
-    } else if (args.maskPng) {
-      gt = maskFromDataUrl(args.maskPng, args.maskLabel ?? 'ground-truth mask', size);
-      gtLabel = args.maskLabel ?? 'ground-truth mask drawn in the viewer';
-    }
-    check();
-    const batch = await prepareBatch(model, [{ image, mask: gt, prompt: args.prompt, id: deps.imagePath, spacingMm: image.source.pixelSpacingMm }], { levels: 255 });
-    const target = args.target === 'empty' ? new Uint8Array(batch.width * batch.height) : undefined;
-    const total = budget.steps * budget.restarts;
-    let done = 0;
-    const res = await runNamedAttack(attack, model, batch, {
-      budget,
-      loss,
-      seed,
-      target,
-      signal: deps.signal,
-      onStep: (i, l) => {
-        done++;
-        deps.progress('attacking', `Step ${Math.min(done, total)}/${total} · loss ${l.toFixed(4)}`, Math.min(1, done / total));
-      },
-    });
-    // An aborted attack returns what it has; a cancelled call must leave nothing, so it is discarded here.
-    check();
-    deps.progress('scoring', 'Scoring clean and adversarial predictions', 1);
-
-    const m = res.metrics[0];
-    const { width: W, height: H, channels: C } = batch;
-    const raster = (planar: Float32Array) => ({ width: W, height: H, channels: C, data: toInterleaved(planar, C, W, H), levels: 255, source: { format: 'png' as const } });
-    const n = W * H;
-    const delta = new Float32Array(n);
-    let maxAbs = 0;
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let c = 0; c < C; c++) s += res.adversarial[c * n + i] - batch.x[c * n + i];
-      delta[i] = (s / C) * 255;
-      maxAbs = Math.max(maxAbs, Math.abs(delta[i]));
-    }
-    const files = {
-      'clean-input.png': encodePng(raster(batch.x)),
-      'adversarial.png': encodePng(raster(res.adversarial)),
-      'perturbation.png': encodePng(raster(perturbationImage(batch.x, res.adversarial).data)),
-      'clean-mask.png': encodeMaskPng({ width: W, height: H, data: res.cleanMask }),
-      'adv-mask.png': encodeMaskPng({ width: W, height: H, data: res.adversarialMask }),
-      'reference-mask.png': encodeMaskPng({ width: W, height: H, data: batch.reference }),
-    };
-    const pkg = model.pkg;
-    const successCriterion = res.targeted ? 'area ≤ 0.1 × clean area' : 'Dice ≤ 0.5 × clean Dice (clean Dice > 0)';
-    const info: AttackResultInfo = {
-      resultId: randomUUID(),
-      createdAt: new Date().toISOString(),
-      model: { dir: pkg.dir, name: pkg.manifest.name, version: pkg.manifest.version, sha256: pkg.sha256 },
-      image: { path: deps.imagePath, frame: args.frame ?? 0, width: image.width, height: image.height },
-      groundTruth: gtLabel,
-      prompt: args.prompt,
-      attack: res.attack,
-      targeted: args.target === 'empty' ? 'erase (empty mask)' : null,
-      budget: {
-        norm: res.budget.norm,
-        eps255: r6(res.budget.eps * 255),
-        alpha255: r6(res.budget.alpha * 255),
-        steps: res.budget.steps,
-        restarts: res.budget.restarts,
-        randomStart: res.budget.randomStart,
-        units: res.budget.units,
-      },
-      seed: res.seed,
-      provider: res.provider,
-      width: W,
-      height: H,
-      channels: C,
-      levels: batch.levels,
-      cleanInput: pngUrl(files['clean-input.png']),
-      adversarial: pngUrl(files['adversarial.png']),
-      reference: pngUrl(files['reference-mask.png']),
-      referenceKind: res.referenceKind,
-      cleanMask: pngUrl(files['clean-mask.png']),
-      adversarialMask: pngUrl(files['adv-mask.png']),
-      perturbation: Buffer.from(delta.buffer).toString('base64'),
-      perturbationMax255: r6(maxAbs),
-      metrics: {
-        clean: { dice: r6(m.clean.dice), iou: r6(m.clean.iou), hd95: r6(m.clean.hd95), area: r6(m.clean.area) },
-        adversarial: { dice: r6(m.adversarial.dice), iou: r6(m.adversarial.iou), hd95: r6(m.adversarial.hd95), area: r6(m.adversarial.area) },
-        preQuantisation: { dice: r6(m.preQuantisation.dice), iou: r6(m.preQuantisation.iou) },
-        linf255: r6(m.perturbation.linf255),
-        l2: r6(m.perturbation.l2),
-        l2_255: r6(m.perturbation.l2255),
-        changedFraction: r6(m.perturbation.l0),
-        psnr: r6(m.psnr),
-        ssim: r6(m.ssim),
-        success: res.success[0],
-        successCriterion,
-      },
-      trace: res.trace.map((row) => r6(row[0])),
-      steps: res.iterations,
-      ms: Math.round(res.ms),
-    };
-    const { cleanInput: _a, adversarial: _b, reference: _c, cleanMask: _d, adversarialMask: _e, perturbation: _f, ...summary } = info;
-    const metricsJson = {
-      tool: 'vlsm-audit attack:run',
-      ...summary,
-      resolution: { width: W, height: H, note: 'the model input size: the attack ran at this resolution and every PNG here has it' },
-      quantisation: '8-bit: adversarial.png holds exactly the evaluated image; ‖δ‖ is measured between clean-input.png and adversarial.png',
-      gradients: res.gradientMode,
-    };
-    this.results.set(info.resultId, { info, files, metricsJson });
+    const info = { ...out.info, resultId: randomUUID() };
+    this.results.set(info.resultId, { ...out, info });
     while (this.results.size > this.keep) this.results.delete(this.results.keys().next().value as string);
     return info;
   }
 
-  dispose(): Promise<void> {
-    return this.models.dispose();
+  async dispose(): Promise<void> {
+    await this.pool?.close();
+    this.pool = null;
   }
 }

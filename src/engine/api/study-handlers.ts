@@ -3,41 +3,27 @@
  * and result restore/export. Split from handlers.ts so the table there stays readable; every path goes
  * through the same path policy first.
  */
-import { loadImage, encodeMaskPng, encodePng } from '../imaging/index.js';
-import { loadGroundTruth } from '../study/ground-truth.js';
-import { loadFramePixels } from '../study/pixels.js';
-import { scanFolder } from '../study/scan.js';
+import { decodePool, JobError, type TaskArgs, type TaskName, type TaskResult } from '../jobs/index.js';
 import { listAttacks, type AttackService } from './attack-run.js';
-import type { CallName, ScannedSeriesInfo } from './contract.js';
+import type { CallName } from './contract.js';
+import type { groundTruthTask, ScanWithThumbnails } from './workstation-tasks.js';
 import { ApiError } from './errors.js';
-import type { Handler } from './handlers.js';
+import type { CallContext, Handler } from './handlers.js';
 import type { PathPolicy } from './paths.js';
 
 type StudyCalls = 'study:scan' | 'image:pixels' | 'groundtruth:open' | 'attack:run' | 'attacks:list' | 'job:cancel' | 'result:get' | 'result:export';
 
 const pngUrl = (bytes: Uint8Array): string => `data:image/png;base64,${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}`;
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-const countOnes = (m: Uint8Array): number => m.reduce((a, v) => a + (v ? 1 : 0), 0);
-/** Thumbnails for at most this many series per scan (each costs one decode). */
-const MAX_THUMBNAILS = 64;
-const THUMB = 96;
 
-async function thumbnail(path: string, frame: number): Promise<string | null> {
+/** File work in the shared decode pool (src/engine/jobs): off this event loop, bounded, cancellable. */
+async function inWorker<K extends TaskName>(task: K, args: TaskArgs<K>, ctx: CallContext, what: string, timeoutMs?: number): Promise<TaskResult<K>> {
   try {
-    const img = await loadImage(path, { frame });
-    const scale = Math.min(1, THUMB / Math.max(img.width, img.height));
-    const w = Math.max(1, Math.round(img.width * scale));
-    const h = Math.max(1, Math.round(img.height * scale));
-    const data = new Float32Array(w * h * img.channels);
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) {
-        const sx = Math.min(img.width - 1, Math.floor(x / scale));
-        const sy = Math.min(img.height - 1, Math.floor(y / scale));
-        for (let c = 0; c < img.channels; c++) data[(y * w + x) * img.channels + c] = img.data[(sy * img.width + sx) * img.channels + c];
-      }
-    return pngUrl(encodePng({ ...img, width: w, height: h, data }));
-  } catch {
-    return null;
+    return await decodePool().run(task, args, { signal: ctx.signal, onProgress: (p) => ctx.progress(p.stage, p.message, p.fraction), label: what, timeoutMs });
+  } catch (e) {
+    if (!(e instanceof JobError)) throw e;
+    if (e.code === 'cancelled') throw new ApiError('cancelled', `Stopped ${what}.`);
+    throw new ApiError('decode-failed', `${what} failed: ${e.message}`);
   }
 }
 
@@ -49,49 +35,26 @@ export function createStudyHandlers(
   return {
     async 'study:scan'({ path }, ctx) {
       const root = await policy.checkDir(path, 'folder');
-      const scan = await scanFolder(root, (done, total) => ctx.progress('scanning', `Reading ${done}/${total} files`, total ? done / total : null));
-      let made = 0;
-      const patients = [];
-      for (const p of scan.patients) {
-        const studies = [];
-        for (const s of p.studies) {
-          const series: ScannedSeriesInfo[] = [];
-          for (const se of s.series) {
-            let thumb: string | null = null;
-            if (made < MAX_THUMBNAILS) {
-              made++;
-              // The middle image of the stack: the first slice is often outside the anatomy.
-              let k = Math.floor(se.images / 2);
-              const inst = se.instances.find((i) => (k -= i.frames) < 0) ?? se.instances[0];
-              thumb = await thumbnail(inst.path, inst.frames > 1 ? Math.floor(inst.frames / 2) : 0);
-            }
-            series.push({ ...se, thumbnail: thumb });
-          }
-          studies.push({ ...s, series });
-        }
-        patients.push({ ...p, studies });
-      }
+      const scan: ScanWithThumbnails = await inWorker('study:scan', { path: root }, ctx, `scanning ${root}`, 10 * 60_000);
+      const patients = scan.patients.map((p) => ({
+        ...p,
+        studies: p.studies.map((st) => ({ ...st, series: st.series.map((se) => ({ ...se, thumbnail: se.thumbnail ? pngUrl(se.thumbnail) : null })) })),
+      }));
       return { ...scan, patients };
     },
 
-    async 'image:pixels'({ path, frame }) {
+    async 'image:pixels'({ path, frame }, ctx) {
       const real = await policy.checkFile(path, 'study');
-      const px = await loadFramePixels(real, frame ?? 0);
+      const px = await inWorker('image:pixels', { path: real, frame: frame ?? 0 }, ctx, `decoding ${real}`);
       return { ...px, pixels: b64(px.pixels) };
     },
 
-    async 'groundtruth:open'({ path, slices }) {
+    async 'groundtruth:open'({ path, slices }, ctx) {
       const real = await policy.checkFile(path, 'mask');
       const checked = [];
       for (const s of slices) checked.push({ path: await policy.checkFile(s.path, 'study'), frame: s.frame });
-      const gt = await loadGroundTruth(real, checked);
-      return {
-        ...gt,
-        segments: gt.segments.map((seg) => ({
-          ...seg,
-          slices: seg.slices.map((sl) => ({ index: sl.index, width: sl.width, height: sl.height, area: countOnes(sl.mask), png: pngUrl(encodeMaskPng({ width: sl.width, height: sl.height, data: sl.mask })) })),
-        })),
-      };
+      const gt: Awaited<ReturnType<typeof groundTruthTask>> = await inWorker('groundtruth:open', { path: real, slices: checked }, ctx, `reading ground truth ${real}`);
+      return { ...gt, segments: gt.segments.map((seg) => ({ ...seg, slices: seg.slices.map((sl) => ({ ...sl, png: pngUrl(sl.png) })) })) };
     },
 
     async 'attack:run'(args, ctx) {

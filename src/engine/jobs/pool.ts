@@ -288,7 +288,8 @@ export class JobPool {
   private kill(w: Worker, reason: JobError | 'discard'): void {
     if (w.ending) return;
     w.ending = reason;
-    this.clearTimers(w); // stays referenced until 'exit', so whoever awaits its job is told
+    this.clearTimers(w);
+    setRef(w.child, true); // referenced until 'exit', so whoever awaits its job (or close()) is told
     if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
   }
 

@@ -31,8 +31,15 @@ export const taskTable = {
   'mask:open': () => import('./imaging-tasks.js').then((m) => m.openMaskTask),
   /** Decode a mask file to a BinaryMask. */
   'mask:load': () => import('./imaging-tasks.js').then((m) => m.loadMaskTask),
+  /** Workstation (issue 10): viewer pixels, folder scan, DICOM SEG/RTSTRUCT ground truth, one attack. */
+  'image:pixels': () => import('../api/workstation-tasks.js').then((m) => m.pixelsTask),
+  'study:scan': () => import('../api/workstation-tasks.js').then((m) => m.scanTask),
+  'groundtruth:open': () => import('../api/workstation-tasks.js').then((m) => m.groundTruthTask),
+  'attack:run': () => import('../api/attack-compute.js').then((m) => m.attackTask),
   /** The pool's own checks (tests, diagnostics): sleep, allocate, crash, report progress. */
   'selftest:run': () => import('./selftest-task.js').then((m) => m.selftestTask),
+  /** The fuzz harness's decoder side (scripts/fuzz/): one mutated file, or the codec canaries. */
+  'selftest:fuzz': () => import('./fuzz-task.js').then((m) => m.fuzzTask),
 } satisfies Record<string, () => Promise<TaskFunction>>;
 
 export type TaskName = keyof typeof taskTable;

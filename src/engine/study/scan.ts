@@ -201,6 +201,12 @@ export async function scanFolder(root: string, onProgress?: (done: number, total
         result.problems.push({ path, reason: `${rel}: unsupported transfer syntax ${ts.uid} (${ts.name})${ts.reason ? `: ${ts.reason}` : ''}` });
         continue;
       }
+      // Syntaxes decoded only at one precision (8-bit JPEG Extended): the header's BitsStored tells early.
+      const bitsStored = dataSet.uint16('x00280101');
+      if (ts.onlyPrecision !== undefined && bitsStored !== undefined && bitsStored > ts.onlyPrecision) {
+        result.problems.push({ path, reason: `${rel}: unsupported transfer syntax ${ts.uid} (${ts.name}) with ${bitsStored}-bit samples: ${ts.reason ?? 'not supported'}` });
+        continue;
+      }
       headers.push({ path, d, rows: dataSet.uint16('x00280010') ?? 0, columns: dataSet.uint16('x00280011') ?? 0 });
     } catch (e) {
       const msg = describeThrown(e);

@@ -1,0 +1,213 @@
+/**
+ * The work of one `attack:run`, meant to run inside a job worker (src/engine/jobs): load the model (kept
+ * warm for the worker's next job), decode the image and its ground truth, run the named attack with
+ * progress per step, and return the answer plus the files an export writes. Attack kinds, budgets and
+ * defaults come from the CLI's `attack` (src/cli/commands/attack.ts) so both accept the same kinds.
+ */
+import { ATTACKS, budgetFromFlags, perturbationImage, runNamedAttack, type AttackName } from '../../cli/commands/attack.js';
+import { createAttackModel, prepareBatch, toInterleaved, type AttackModel } from '../attacks/index.js';
+import { encodeMaskPng, encodePng, loadImage, type BinaryMask } from '../imaging/index.js';
+import { loadModelPackage } from '../model/index.js';
+import { loadCheckedMask, maskFromDataUrl } from '../study/mask-check.js';
+import type { AttackResultInfo, ParsedArgs } from './contract.js';
+import { ApiError } from './errors.js';
+
+const pngUrl = (bytes: Uint8Array): string => `data:image/png;base64,${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}`;
+export const r6 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x);
+
+export interface AttackJobArgs {
+  args: ParsedArgs<'attack:run'>;
+  /** Resolved, policy-checked paths. */
+  modelDir: string;
+  imagePath: string;
+  maskPath: string | null;
+  threads?: number;
+}
+
+export interface AttackJobResult {
+  info: AttackResultInfo;
+  files: Record<string, Uint8Array>;
+  metricsJson: unknown;
+}
+
+/** Every attack kind with the defaults the CLI would use for it. */
+export function listAttacks(): { name: string; norm: string; eps255: number; alpha255: number; steps: number }[] {
+  return ATTACKS.map((name) => {
+    const { budget } = budgetFromFlags({ attack: name, units: 'pixel', loss: 'dicece', lambdaDice: '1', lambdaCe: '1', seed: '0' });
+    return { name, norm: budget.norm, eps255: r6(budget.eps * 255), alpha255: r6(budget.alpha * 255), steps: budget.steps };
+  });
+}
+
+/** Plan the attack from the call's arguments (bad ones are `bad-args`, before any work). */
+export function planAttack(args: ParsedArgs<'attack:run'>) {
+  if (!(ATTACKS as readonly string[]).includes(args.attack)) {
+    throw new ApiError('bad-args', `Unknown attack "${args.attack}"; choose one of ${ATTACKS.join(', ')}.`);
+  }
+  if (args.maskPath && args.maskPng) throw new ApiError('bad-args', 'Give the ground truth either as maskPath or as maskPng, not both.');
+  try {
+    return budgetFromFlags({
+      attack: args.attack,
+      eps: args.eps255 !== undefined ? `${args.eps255}/255` : undefined,
+      alpha: args.alpha255 !== undefined ? `${args.alpha255}/255` : undefined,
+      steps: args.steps,
+      restarts: args.restarts ?? 1,
+      randomStart: args.randomStart ?? false,
+      units: 'pixel',
+      loss: 'dicece',
+      lambdaDice: '1',
+      lambdaCe: '1',
+      seed: String(args.seed ?? 0),
+    });
+  } catch (e) {
+    throw new ApiError('bad-args', (e as Error).message);
+  }
+}
+
+/** Attack models are costly to build (gradient graph); a worker keeps its last one for the next job. */
+let warm: { key: string; model: Promise<AttackModel> } | null = null;
+function getModel(dir: string, provider: 'auto' | 'cpu' | 'cuda', threads?: number): Promise<AttackModel> {
+  const key = `${dir}\u0000${provider}\u0000${threads ?? ''}`;
+  if (warm?.key !== key) {
+    void warm?.model.then((m) => m.dispose()).catch(() => undefined);
+    const model = loadModelPackage(dir).then((pkg) => createAttackModel(pkg, { provider, threads }));
+    warm = { key, model };
+    model.catch(() => {
+      if (warm?.model === model) warm = null;
+    });
+  }
+  return warm.model;
+}
+
+export interface ComputeContext {
+  signal: AbortSignal;
+  progress(stage: string, message: string, fraction?: number | null): void;
+}
+
+export async function computeAttack(job: AttackJobArgs, ctx: ComputeContext): Promise<AttackJobResult> {
+  const { args } = job;
+  const plan = planAttack(args);
+  const { budget, loss, seed } = plan;
+  const attack = plan.attack as AttackName;
+  const check = () => {
+    if (ctx.signal.aborted) throw new ApiError('cancelled', 'The attack was cancelled; nothing was kept.');
+  };
+
+  ctx.progress('loading-model', `Loading model ${job.modelDir}`, 0);
+  const model = await getModel(job.modelDir, args.provider ?? 'auto', job.threads);
+  check();
+  ctx.progress('decoding', `Decoding ${job.imagePath}`, 0);
+  const image = await loadImage(job.imagePath, args.frame !== undefined ? { frame: args.frame } : undefined);
+  const size = { width: image.width, height: image.height };
+  let gt: BinaryMask | undefined;
+  let gtLabel: string | null = null;
+  if (job.maskPath) {
+    gt = await loadCheckedMask(job.maskPath, size);
+    gtLabel = `mask file ${job.maskPath}`;
+  } else if (args.maskPng) {
+    gt = maskFromDataUrl(args.maskPng, args.maskLabel ?? 'ground-truth mask', size);
+    gtLabel = args.maskLabel ?? 'ground-truth mask drawn in the viewer';
+  }
+  check();
+  const batch = await prepareBatch(model, [{ image, mask: gt, prompt: args.prompt, id: job.imagePath, spacingMm: image.source.pixelSpacingMm }], { levels: 255 });
+  const target = args.target === 'empty' ? new Uint8Array(batch.width * batch.height) : undefined;
+  const total = budget.steps * budget.restarts;
+  let done = 0;
+  const res = await runNamedAttack(attack, model, batch, {
+    budget,
+    loss,
+    seed,
+    target,
+    signal: ctx.signal,
+    onStep: (_i, l) => {
+      done++;
+      ctx.progress('attacking', `Step ${Math.min(done, total)}/${total} · loss ${l.toFixed(4)}`, Math.min(1, done / total));
+    },
+  });
+  // An aborted attack returns what it has; a cancelled call must leave nothing, so it is discarded here.
+  check();
+  ctx.progress('scoring', 'Scoring clean and adversarial predictions', 1);
+
+  const m = res.metrics[0];
+  const { width: W, height: H, channels: C } = batch;
+  const raster = (planar: Float32Array) => ({ width: W, height: H, channels: C, data: toInterleaved(planar, C, W, H), levels: 255, source: { format: 'png' as const } });
+  const n = W * H;
+  const delta = new Float32Array(n);
+  let maxAbs = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let c = 0; c < C; c++) s += res.adversarial[c * n + i] - batch.x[c * n + i];
+    delta[i] = (s / C) * 255;
+    maxAbs = Math.max(maxAbs, Math.abs(delta[i]));
+  }
+  const files: Record<string, Uint8Array> = {
+    'clean-input.png': encodePng(raster(batch.x)),
+    'adversarial.png': encodePng(raster(res.adversarial)),
+    'perturbation.png': encodePng(raster(perturbationImage(batch.x, res.adversarial).data)),
+    'clean-mask.png': encodeMaskPng({ width: W, height: H, data: res.cleanMask }),
+    'adv-mask.png': encodeMaskPng({ width: W, height: H, data: res.adversarialMask }),
+    'reference-mask.png': encodeMaskPng({ width: W, height: H, data: batch.reference }),
+  };
+  const pkg = model.pkg;
+  const successCriterion = res.targeted ? 'area ≤ 0.1 × clean area' : 'Dice ≤ 0.5 × clean Dice (clean Dice > 0)';
+  const info: AttackResultInfo = {
+    resultId: '',
+    createdAt: new Date().toISOString(),
+    model: { dir: pkg.dir, name: pkg.manifest.name, version: pkg.manifest.version, sha256: pkg.sha256 },
+    image: { path: job.imagePath, frame: args.frame ?? 0, width: image.width, height: image.height },
+    groundTruth: gtLabel,
+    prompt: args.prompt,
+    attack: res.attack,
+    targeted: args.target === 'empty' ? 'erase (empty mask)' : null,
+    budget: {
+      norm: res.budget.norm,
+      eps255: r6(res.budget.eps * 255),
+      alpha255: r6(res.budget.alpha * 255),
+      steps: res.budget.steps,
+      restarts: res.budget.restarts,
+      randomStart: res.budget.randomStart,
+      units: res.budget.units,
+    },
+    seed: res.seed,
+    provider: res.provider,
+    width: W,
+    height: H,
+    channels: C,
+    levels: batch.levels,
+    cleanInput: pngUrl(files['clean-input.png']),
+    adversarial: pngUrl(files['adversarial.png']),
+    reference: pngUrl(files['reference-mask.png']),
+    referenceKind: res.referenceKind,
+    cleanMask: pngUrl(files['clean-mask.png']),
+    adversarialMask: pngUrl(files['adv-mask.png']),
+    perturbation: Buffer.from(delta.buffer).toString('base64'),
+    perturbationMax255: r6(maxAbs),
+    metrics: {
+      clean: { dice: r6(m.clean.dice), iou: r6(m.clean.iou), hd95: r6(m.clean.hd95), area: r6(m.clean.area) },
+      adversarial: { dice: r6(m.adversarial.dice), iou: r6(m.adversarial.iou), hd95: r6(m.adversarial.hd95), area: r6(m.adversarial.area) },
+      preQuantisation: { dice: r6(m.preQuantisation.dice), iou: r6(m.preQuantisation.iou) },
+      linf255: r6(m.perturbation.linf255),
+      l2: r6(m.perturbation.l2),
+      l2_255: r6(m.perturbation.l2255),
+      changedFraction: r6(m.perturbation.l0),
+      psnr: r6(m.psnr),
+      ssim: r6(m.ssim),
+      success: res.success[0],
+      successCriterion,
+    },
+    trace: res.trace.map((row) => r6(row[0])),
+    steps: res.iterations,
+    ms: Math.round(res.ms),
+  };
+  const metricsJson = {
+    tool: 'vlsm-audit attack:run',
+    resolution: { width: W, height: H, note: 'the model input size: the attack ran at this resolution and every PNG here has it' },
+    quantisation: '8-bit: adversarial.png holds exactly the evaluated image; ‖δ‖ is measured between clean-input.png and adversarial.png',
+    gradients: res.gradientMode,
+  };
+  return { info, files, metricsJson };
+}
+
+/** The job-worker entry (src/engine/jobs/tasks.ts names it). */
+export function attackTask(job: AttackJobArgs, ctx: ComputeContext): Promise<AttackJobResult> {
+  return computeAttack(job, ctx);
+}
