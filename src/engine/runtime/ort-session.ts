@@ -80,7 +80,7 @@ export async function createSession(model: string | Uint8Array, opts: SessionOpt
   const wanted = opts.provider ?? 'auto';
   if (wanted === 'cuda' && !isCudaAvailable()) {
     throw new RuntimeError(
-      'The CUDA execution provider is not installed; reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node, or use the CPU.',
+      'The CUDA execution provider is not installed; run npm run setup:gpu on a machine with an NVIDIA GPU (docs/gpu.md), or use --provider cpu.',
     );
   }
   const provider: Provider = wanted === 'cpu' ? 'cpu' : isCudaAvailable() ? 'cuda' : 'cpu';
@@ -97,7 +97,13 @@ export async function createSession(model: string | Uint8Array, opts: SessionOpt
         ? await ort.InferenceSession.create(model, options)
         : await ort.InferenceSession.create(model, options);
   } catch (e) {
-    throw new RuntimeError(`ONNX Runtime could not load ${label}: ${firstLine((e as Error).message)}`);
+    // 'auto' with the provider installed but CUDA unusable (no driver, missing CUDA 13/cuDNN 9 libraries):
+    // run on the CPU, say so once, and report provider 'cpu' with every result.
+    if (provider === 'cuda' && wanted === 'auto') {
+      process.emitWarning(`CUDA is installed but could not start (${firstLine((e as Error).message)}); running ${label} on the CPU.`);
+      return createSession(model, { ...opts, provider: 'cpu' }, label);
+    }
+    throw new RuntimeError(`ONNX Runtime could not load ${label}${provider === 'cuda' ? ' on CUDA' : ''}: ${firstLine((e as Error).message)}`);
   }
   return wrap(session, provider, label);
 }

@@ -78,4 +78,30 @@ describe('vlsm-audit gradcheck', () => {
     expect(err).toMatch(/^vlsm-audit: No gradient rule for op Atan \(node stem\/atan \[Atan\]\)/);
     expect(code).toBe(1);
   });
+
+  test('--fd-step fixes the finite-difference step; a bad value is one line naming the flag', async () => {
+    const file = join(dir, 'unet-fd.onnx');
+    writeFileSync(file, encodeModel(buildUnetTf2onnx({ size: 16 })));
+    const shape = ['--input-shape', 'pixel_values=1,16,16,3'];
+    const { out, code } = await cli(['--model', file, '--samples', '4', '--json', '--fd-step', '1e-4', ...shape]);
+    const r = JSON.parse(out);
+    expect(r.fdSteps).toEqual({ min: 1e-4, max: 1e-4 });
+    expect(r.passed).toBe(true);
+    expect(code).toBe(0);
+    const bad = await cli(['--model', file, '--fd-step', 'abc', ...shape]);
+    expect(bad.err).toMatch(/^vlsm-audit: --fd-step must be a number between 0 and 1/);
+    expect(bad.code).toBe(1);
+  });
+
+  test('missing shapes name --input-shape with the model dims; an unknown --wrt lists the inputs', async () => {
+    const file = join(dir, 'clipseg-shapes.onnx');
+    writeFileSync(file, encodeModel(buildClipsegStyle()));
+    const noShape = await cli(['--model', file]);
+    expect(noShape.err).toMatch(/--input-shape input_ids=<batch>,<tokens>/);
+    expect(noShape.code).toBe(1);
+    const shapes = ['input_ids=1,5', 'attention_mask=1,5', 'pixel_values=1,3,32,32'].flatMap((v) => ['--input-shape', v]);
+    const badWrt = await cli(['--model', file, '--wrt', 'image', ...shapes]);
+    expect(badWrt.err).toMatch(/no input named image; its inputs are input_ids, attention_mask, pixel_values \(choose one with --wrt\)/);
+    expect(badWrt.code).toBe(1);
+  });
 });
