@@ -13,6 +13,14 @@ const options: Record<PathKind, OpenDialogOptions> = {
   },
   mask: { title: 'Open ground-truth mask', properties: ['openFile'], filters: [{ name: 'PNG masks', extensions: ['png'] }] },
   model: { title: 'Open model package folder', properties: ['openDirectory'] },
+  store: {
+    title: 'Open results store',
+    properties: ['openFile'],
+    filters: [
+      { name: 'Results stores', extensions: ['sqlite', 'db'] },
+      { name: 'All files', extensions: ['*'] },
+    ],
+  },
 };
 
 export async function openFileDialog(kind: PathKind): Promise<string | null> {

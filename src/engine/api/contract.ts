@@ -86,7 +86,7 @@ export const calls = {
   },
   'dialog:open': {
     summary: 'Native file-open dialog (desktop app only); the chosen path becomes usable by other calls.',
-    args: z.strictObject({ kind: z.enum(['study', 'mask', 'model'], { error: 'kind must be "study", "mask" or "model"' }) }),
+    args: z.strictObject({ kind: z.enum(['study', 'mask', 'model', 'store'], { error: 'kind must be "study", "mask", "model" or "store"' }) }),
     result: z.object({ path: z.string().nullable() }),
   },
   'models:list': {
@@ -133,6 +133,28 @@ export const calls = {
       mask: maskInfo,
       /** Present only when maskPath was given. MONAI semantics (src/engine/metrics). */
       metrics: z.object({ dice: z.number(), iou: z.number() }).nullable(),
+    }),
+  },
+  'report:export': {
+    summary: 'The PDF robustness report of one audit, built from its results store only (docs/report.md).',
+    args: z.strictObject({
+      db: localPath('db'),
+      /** Audit id or a unique prefix; required only when the store holds several audits. */
+      auditId: z.string().regex(/^[0-9a-f]{4,64}$/, 'auditId must be an audit id (hex) or its first characters').optional(),
+      /** Show folder names and DICOM patient identifiers (removed by default). */
+      includeIdentifiers: z.boolean().optional(),
+      /** Creation date written into the PDF (ISO 8601); fixed → byte-identical reports. */
+      created: z.iso.datetime({ error: 'created must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z' }).optional(),
+    }),
+    result: z.object({
+      auditId: z.string(),
+      /** SHA-256 of the report data; `vlsm-audit report --hash` recomputes it from the store. */
+      hash: z.string(),
+      /** Suggested file name, e.g. "quick-3fa2b1c4d5e6-report.pdf". */
+      fileName: z.string(),
+      /** The PDF as a data URL (JSON-safe for HTTP, cloneable over IPC). */
+      pdf: z.string().refine((s) => s.startsWith('data:application/pdf;base64,'), 'expected a PDF data URL'),
+      bytes: z.number().int().positive(),
     }),
   },
 } as const;

@@ -20,6 +20,7 @@ import {
 import { ApiError, toErrorBody } from './errors.js';
 import { describeModelDir, listModels, SegmenterCache, type ModelRoot } from './models.js';
 import { createPathPolicy, type PathKind } from './paths.js';
+import { exportReport } from './report-export.js';
 
 export interface CallContext {
   readonly call: CallName;
@@ -156,6 +157,10 @@ export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache)
         mask: { width: mask.width, height: mask.height, area: countForeground(mask.data), png: pngUrl(encodeMaskPng(mask)) },
         metrics: gt ? { dice: dice(mask, gt), iou: iou(mask, gt) } : null,
       };
+    },
+
+    async 'report:export'(args, ctx) {
+      return exportReport(args, await policy.checkFile(args.db, 'store'), ctx.progress);
     },
   };
 }

@@ -9,7 +9,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute, normalize, relative, sep } from 'node:path';
 import { ApiError } from './errors.js';
 
-export type PathKind = 'study' | 'mask' | 'model';
+export type PathKind = 'study' | 'mask' | 'model' | 'store';
 
 export interface PathPolicy {
   readonly mode: 'granted-only' | 'any-local';
@@ -24,7 +24,7 @@ export interface PathPolicy {
 /** Largest study/mask file the app opens (DICOM multi-frame files can be large; masks are small). */
 export const MAX_FILE_BYTES = 2 * 1024 ** 3;
 
-const label: Record<PathKind, string> = { study: 'Study file', mask: 'Mask file', model: 'Model folder' };
+const label: Record<PathKind, string> = { study: 'Study file', mask: 'Mask file', model: 'Model folder', store: 'Results store' };
 
 export function createPathPolicy(opts: { mode: 'granted-only' | 'any-local'; roots?: readonly string[] }): PathPolicy {
   const grantedFiles = new Set<string>();
