@@ -157,6 +157,30 @@ export const calls = {
       bytes: z.number().int().positive(),
     }),
   },
+  'results:cell': {
+    summary: 'One finished cell of an audit: its figures (when the store kept its images) and its source files.',
+    args: z.strictObject({
+      db: localPath('db'),
+      auditId: z.string().regex(/^[0-9a-f]{4,64}$/, 'auditId must be an audit id (hex) or its first characters').optional(),
+      cellKey: z.string().regex(/^[0-9a-f]{64}$/, 'cellKey must be the key of a cell (64 hex digits)'),
+    }),
+    result: z.object({
+      auditId: z.string(),
+      cellKey: z.string(),
+      dataset: z.string(),
+      imageId: z.string(),
+      prompt: z.string(),
+      label: z.string(),
+      epsText: z.string(),
+      cleanDice: z.number().nullable(),
+      advDice: z.number().nullable(),
+      /** The audited file and its ground-truth mask (dataset folders only), to open in the viewer. */
+      imagePath: z.string().nullable(),
+      maskPath: z.string().nullable(),
+      /** The report's figure row, or null when the store kept no images for this cell. */
+      panels: z.array(z.object({ caption: z.string(), png: pngDataUrl })).nullable(),
+    }),
+  },
 } as const;
 
 export const events = {

@@ -20,6 +20,7 @@ import {
 import { ApiError, toErrorBody } from './errors.js';
 import { describeModelDir, listModels, SegmenterCache, type ModelRoot } from './models.js';
 import { createPathPolicy, type PathKind } from './paths.js';
+import { cellFigures } from './cell-figures.js';
 import { exportReport } from './report-export.js';
 
 export interface CallContext {
@@ -161,6 +162,10 @@ export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache)
 
     async 'report:export'(args, ctx) {
       return exportReport(args, await policy.checkFile(args.db, 'store'), ctx.progress);
+    },
+
+    async 'results:cell'(args) {
+      return cellFigures(args, await policy.checkFile(args.db, 'store'));
     },
   };
 }

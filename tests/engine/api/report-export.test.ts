@@ -1,7 +1,8 @@
 /**
- * `report:export` through the handler table: a one-cell audit of the generated test model on a real
- * Kvasir-SEG image, then the PDF as a data URL whose hash equals the one the CLI's generator computes from
- * the same store; a missing store and a non-store file are typed errors, not crashes.
+ * `report:export` and `results:cell` through the handler table: a one-cell audit of the generated test
+ * model on a real Kvasir-SEG image, then the PDF as a data URL whose hash equals the one the CLI's
+ * generator computes from the same store, and the cell's figure row and source files; a missing store and
+ * a non-store file are typed errors, not crashes.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,6 +49,20 @@ describe.skipIf(skipWithoutData)('report:export', () => {
     expect(r.value.hash).toBe(reportHashFromStore({ db }));
     expect(r.value.fileName).toMatch(/^one-cell-[0-9a-f]{12}-report\.pdf$/);
     expect(pdf.toString('latin1')).toContain(`report-hash:${r.value.hash}`);
+  });
+
+  it('results:cell gives the figure row of a stored cell and the files to open in the viewer', async () => {
+    const { AuditStore } = await import('../../../src/engine/audit/store.js');
+    const store = AuditStore.open(db, { readOnly: true });
+    const [cell] = store.cells();
+    store.close();
+    const r = (await service.dispatch('results:cell', { db, cellKey: cell.key })) as ApiResult<CallResult<'results:cell'>>;
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.panels?.map((p) => p.caption.split(':')[0])).toEqual(['original + ground truth', 'perturbed (as stored)', 'clean prediction', 'adversarial prediction', 'perturbation']);
+    expect(r.value.imagePath).toMatch(/kvasir-seg\/images\/.+\.jpg$/);
+    expect(r.value.maskPath).toMatch(/kvasir-seg\/masks\/.+\.png$/);
+    expect(r.value.advDice).toBe(cell.metrics.adversarial.dice);
+    expect(await service.dispatch('results:cell', { db, cellKey: 'f'.repeat(64) })).toMatchObject({ ok: false, error: { code: 'not-found' } });
   });
 
   it('answers a missing store and a file that is not a store with one sentence', async () => {
