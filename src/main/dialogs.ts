@@ -15,6 +15,14 @@ const options: Record<PathKind, OpenDialogOptions> = {
   model: { title: 'Open model package folder', properties: ['openDirectory'] },
   folder: { title: 'Open study or dataset folder', properties: ['openDirectory'] },
   export: { title: 'Export results to folder', properties: ['openDirectory', 'createDirectory'] },
+  store: {
+    title: 'Open results store',
+    properties: ['openFile'],
+    filters: [
+      { name: 'Results stores', extensions: ['sqlite', 'db'] },
+      { name: 'All files', extensions: ['*'] },
+    ],
+  },
 };
 
 export async function openFileDialog(kind: PathKind): Promise<string | null> {

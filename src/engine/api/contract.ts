@@ -229,7 +229,7 @@ export const calls = {
   },
   'dialog:open': {
     summary: 'Native file-open dialog (desktop app only); the chosen path becomes usable by other calls.',
-    args: z.strictObject({ kind: z.enum(['study', 'mask', 'model', 'folder', 'export'], { error: 'kind must be "study", "mask", "model", "folder" or "export"' }) }),
+    args: z.strictObject({ kind: z.enum(['study', 'mask', 'model', 'folder', 'export', 'store'], { error: 'kind must be "study", "mask", "model", "folder", "export" or "store"' }) }),
     result: z.object({ path: z.string().nullable() }),
   },
   'models:list': {
@@ -351,6 +351,52 @@ export const calls = {
     summary: 'Write a result (adversarial image, masks, perturbation, metrics.json) into a folder the user chose.',
     args: z.strictObject({ resultId: z.string().regex(/^[\w-]{1,64}$/, 'resultId is not a valid id'), dir: localPath('dir') }),
     result: z.object({ dir: z.string(), files: z.array(z.string()) }),
+  },
+  'report:export': {
+    summary: 'The PDF robustness report of one audit, built from its results store only (docs/report.md).',
+    args: z.strictObject({
+      db: localPath('db'),
+      /** Audit id or a unique prefix; required only when the store holds several audits. */
+      auditId: z.string().regex(/^[0-9a-f]{4,64}$/, 'auditId must be an audit id (hex) or its first characters').optional(),
+      /** Show folder names and DICOM patient identifiers (removed by default). */
+      includeIdentifiers: z.boolean().optional(),
+      /** Creation date written into the PDF (ISO 8601); fixed → byte-identical reports. */
+      created: z.iso.datetime({ error: 'created must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z' }).optional(),
+    }),
+    result: z.object({
+      auditId: z.string(),
+      /** SHA-256 of the report data; `vlsm-audit report --hash` recomputes it from the store. */
+      hash: z.string(),
+      /** Suggested file name, e.g. "quick-3fa2b1c4d5e6-report.pdf". */
+      fileName: z.string(),
+      /** The PDF as a data URL (JSON-safe for HTTP, cloneable over IPC). */
+      pdf: z.string().refine((s) => s.startsWith('data:application/pdf;base64,'), 'expected a PDF data URL'),
+      bytes: z.number().int().positive(),
+    }),
+  },
+  'results:cell': {
+    summary: 'One finished cell of an audit: its figures (when the store kept its images) and its source files.',
+    args: z.strictObject({
+      db: localPath('db'),
+      auditId: z.string().regex(/^[0-9a-f]{4,64}$/, 'auditId must be an audit id (hex) or its first characters').optional(),
+      cellKey: z.string().regex(/^[0-9a-f]{64}$/, 'cellKey must be the key of a cell (64 hex digits)'),
+    }),
+    result: z.object({
+      auditId: z.string(),
+      cellKey: z.string(),
+      dataset: z.string(),
+      imageId: z.string(),
+      prompt: z.string(),
+      label: z.string(),
+      epsText: z.string(),
+      cleanDice: z.number().nullable(),
+      advDice: z.number().nullable(),
+      /** The audited file and its ground-truth mask (dataset folders only), to open in the viewer. */
+      imagePath: z.string().nullable(),
+      maskPath: z.string().nullable(),
+      /** The report's figure row, or null when the store kept no images for this cell. */
+      panels: z.array(z.object({ caption: z.string(), png: pngDataUrl })).nullable(),
+    }),
   },
 } as const;
 

@@ -24,6 +24,8 @@ import { createPathPolicy, type PathKind } from './paths.js';
 import { asGiven } from './as-given.js';
 import { AttackService } from './attack-run.js';
 import { createStudyHandlers } from './study-handlers.js';
+import { cellFigures } from './cell-figures.js';
+import { exportReport } from './report-export.js';
 
 export interface CallContext {
   readonly call: CallName;
@@ -153,6 +155,14 @@ export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache,
         mask: { width: mask.width, height: mask.height, area: countForeground(mask.data), png: pngUrl(encodeMaskPng(mask)) },
         metrics: gt ? { dice: dice(mask, gt), iou: iou(mask, gt) } : null,
       };
+    },
+
+    async 'report:export'(args, ctx) {
+      return exportReport(args, await policy.checkFile(args.db, 'store'), ctx.progress);
+    },
+
+    async 'results:cell'(args) {
+      return cellFigures(args, await policy.checkFile(args.db, 'store'));
     },
   };
 }

@@ -9,12 +9,12 @@ import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute, normalize, relative, sep } from 'node:path';
 import { ApiError } from './errors.js';
 
-export type PathKind = 'study' | 'mask' | 'model' | 'folder' | 'export';
+export type PathKind = 'study' | 'mask' | 'model' | 'folder' | 'export' | 'store';
 
 export interface PathPolicy {
   readonly mode: 'granted-only' | 'any-local';
   /** Resolve and check a file the user opened; returns its real path or throws ApiError. */
-  checkFile(path: string, kind: 'study' | 'mask'): Promise<string>;
+  checkFile(path: string, kind: 'study' | 'mask' | 'store'): Promise<string>;
   /** Resolve and check a folder (model package, study folder, export target); returns its real path or throws ApiError. */
   checkDir(path: string, kind: 'model' | 'folder' | 'export'): Promise<string>;
   /** Record a path the user chose in a dialog (a file, or a folder whose contents become readable). */
@@ -24,7 +24,7 @@ export interface PathPolicy {
 /** Largest study/mask file the app opens (DICOM multi-frame files can be large; masks are small). */
 export const MAX_FILE_BYTES = 2 * 1024 ** 3;
 
-const label: Record<PathKind, string> = { study: 'Study file', mask: 'Mask file', model: 'Model folder', folder: 'Study folder', export: 'Export folder' };
+const label: Record<PathKind, string> = { study: 'Study file', mask: 'Mask file', model: 'Model folder', folder: 'Study folder', export: 'Export folder', store: 'Results store' };
 
 export function createPathPolicy(opts: { mode: 'granted-only' | 'any-local'; roots?: readonly string[] }): PathPolicy {
   const grantedFiles = new Set<string>();
