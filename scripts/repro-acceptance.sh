@@ -10,6 +10,7 @@ model=${MODEL:-resources/models/film-unet}
 echo '| file | exit | wall s | CPU s | peak RSS MB | stderr (first line) |'
 echo '|---|---|---|---|---|---|'
 for f in "$dir"/*.dcm "$dir"/*.png; do
+  [ -e "$f" ] || continue
   err=$(mktemp)
   /usr/bin/time -f '%e %M %U %S' -o "$err.time" node bin/vlsm-audit.js segment --model "$model" --prompt polyp --json --threads 1 --image "$f" >/dev/null 2>"$err"
   code=$?

@@ -25,7 +25,7 @@ export interface FuzzOptions {
   dataRoot?: string;
   /** Decode workers in parallel (default 2). */
   workers?: number;
-  /** A case without a size-scaled bound that runs this long is a hang (default 20 s). */
+  /** A case without a size-scaled bound that runs this long (worker start-up included) is a hang (default 30 s). */
   hangMs?: number;
   log?: (line: string) => void;
 }
@@ -57,7 +57,7 @@ function reason(message: string): string {
 
 export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const log = o.log ?? (() => {});
-  const hangMs = o.hangMs ?? 20_000;
+  const hangMs = o.hangMs ?? 30_000;
   const r = rng(o.seed);
   const seeds = loadSeeds(o.repoRoot, o.dataRoot);
   const canaries = canaryPaths(o.repoRoot, o.dataRoot);
@@ -72,12 +72,14 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const t0 = performance.now();
   let canaryChecks = 0;
   try {
-    const reference = (await pool.run('selftest:fuzz', { kind: 'canary', paths: canaries })) as string[];
+    // canary jobs decode several files (and the first starts a worker): not cases, so a generous bound
+    const canaryJob = (): Promise<string[]> => pool.run('selftest:fuzz', { kind: 'canary', paths: canaries }, { timeoutMs: 180_000 }) as Promise<string[]>;
+    const reference = await canaryJob();
     const bad = reference.findIndex((h) => h.startsWith('error'));
     if (bad >= 0) failures.push(`canary ${canaries[bad]} does not decode: ${reference[bad]}`);
     const checkCanaries = async (): Promise<void> => {
       // one check per worker: all workers are idle here, so each takes one
-      const got = await Promise.all(Array.from({ length: workers }, () => pool.run('selftest:fuzz', { kind: 'canary', paths: canaries }) as Promise<string[]>));
+      const got = await Promise.all(Array.from({ length: workers }, canaryJob));
       canaryChecks += got.length;
       for (const g of got) g.forEach((h, k) => h !== reference[k] && failures.push(`codec canary changed: ${canaries[k]} (${h.slice(0, 16)} vs ${reference[k].slice(0, 16)})`));
     };

@@ -3,7 +3,7 @@
  * the desktop app, the CLI's single-image commands). One shared pool; its bounds come from the environment:
  *
  *   VLSM_DECODE_MEMORY_MB   resident-memory bound of a decode worker (default 2048)
- *   VLSM_DECODE_TIMEOUT_S   overall time bound of one decode job (default 60); each frame's decode is
+ *   VLSM_DECODE_TIMEOUT_S   overall time bound of one decode job (default 120); each frame's decode is
  *                           also bounded by its size once its header is read (imaging-tasks.ts)
  *
  * Exceeding them, or a worker crash, becomes an ImageDecodeError naming the file, like any other
@@ -25,7 +25,7 @@ function envNumber(name: string, fallback: number): number {
 }
 
 export function decodeLimits(): { memoryMb: number; timeoutMs: number } {
-  return { memoryMb: envNumber('VLSM_DECODE_MEMORY_MB', 2048), timeoutMs: envNumber('VLSM_DECODE_TIMEOUT_S', 60) * 1000 };
+  return { memoryMb: envNumber('VLSM_DECODE_MEMORY_MB', 2048), timeoutMs: envNumber('VLSM_DECODE_TIMEOUT_S', 120) * 1000 };
 }
 
 let shared: JobPool | undefined;

@@ -7,13 +7,13 @@ import { loadCheckedMask } from '../study/mask-check.js';
 import type { TaskContext } from './tasks.js';
 
 /**
- * Time bound of one frame's decode, set once its size is known: 3 s plus 0.5 s per million samples
- * (a 4096×4096×3 frame gets 28 s; real frames decode 10–100× faster than this on 2 cores). A corrupt
- * 100×100 JPEG-LS frame that makes CharLS grind for 3–35 s is stopped after 3 s; the pool's overall
- * bound (VLSM_DECODE_TIMEOUT_S) still applies.
+ * Time bound of the rest of a job once its frame's size is known (decode, display conversion, PNG
+ * encoding): 3 s plus 1 s per million samples. A 4096×4096×3 16-bit frame gets 53 s (its whole job took
+ * 37 s and 850 MB on 2 cores at load average 24; docs/reliability.md); a corrupt 100×100 JPEG-LS frame that makes CharLS grind for
+ * 3–35 s is stopped after 3 s. The pool's overall bound (VLSM_DECODE_TIMEOUT_S) still applies.
  */
 export function frameDecodeMs(samples: number): number {
-  return 3000 + Math.ceil(samples / 2000);
+  return 3000 + Math.ceil(samples / 1000);
 }
 
 const bounded = (ctx: TaskContext) => (samples: number) => ctx.limitTime(frameDecodeMs(samples));

@@ -90,8 +90,9 @@ function workerEntry(): { file: string; execArgv: string[] } {
     const register = resolve(dir, '../../../scripts/ts-register.mjs');
     return { file: join(dir, 'worker-main.ts'), execArgv: ['--import', pathToFileURL(register).href] };
   }
-  for (const name of ['worker-main.js', 'job-worker.js']) {
-    if (existsSync(join(dir, name))) return { file: join(dir, name), execArgv: [] };
+  // tsc output (dist/engine/jobs/), the app bundle (out/main/, or out/main/chunks/ when this code was split off)
+  for (const file of [join(dir, 'worker-main.js'), join(dir, 'job-worker.js'), join(dir, '..', 'job-worker.js')]) {
+    if (existsSync(file)) return { file, execArgv: [] };
   }
   throw new Error(`the job worker script is missing beside ${here} (expected worker-main.js or job-worker.js); rebuild the app`);
 }

@@ -3,10 +3,10 @@
  * zoom by right drag, slices by wheel; plus what the app asks of it directly (presets, fit, slice index,
  * value under the cursor, the image → canvas transform for overlays). The app sees only this interface.
  */
-import { Enums, type StackViewport, type Types, utilities } from '@cornerstonejs/core';
+import { Enums, type StackViewport, type Types } from '@cornerstonejs/core';
 import { Enums as ToolEnums, PanTool, StackScrollTool, ToolGroupManager, WindowLevelTool, ZoomTool } from '@cornerstonejs/tools';
 import { getEngine } from './engine';
-import { getImage } from './images';
+import { getImage, type ViewImage } from './images';
 
 export interface Voi {
   center: number;
@@ -46,6 +46,19 @@ export interface StackViewer {
 }
 
 let viewports = 0;
+
+/*
+ * Image (corner-based pixel) ↔ world coordinates for the planes images.ts declares: origin at the centre of
+ * pixel (0,0) on slice z, rows along +x with the column spacing, columns along +y with the row spacing —
+ * the geometry Cornerstone renders with. (utilities.imageToWorldCoords scales x by the row spacing, which
+ * misplaces overlays on images with non-square pixels, so it is not used.)
+ */
+function imageToWorld(img: ViewImage, u: number, v: number): Types.Point3 {
+  return [(u - 0.5) * img.spacing[1], (v - 0.5) * img.spacing[0], img.slice];
+}
+function worldToImage(img: ViewImage, w: Types.Point3): [number, number] {
+  return [w[0] / img.spacing[1] + 0.5, w[1] / img.spacing[0] + 0.5];
+}
 
 export async function createStackViewer(element: HTMLDivElement): Promise<StackViewer> {
   const engine = await getEngine();
@@ -111,8 +124,7 @@ export async function createStackViewer(element: HTMLDivElement): Promise<StackV
       const imageId = vp.getImageIds().length ? vp.getCurrentImageId() : null;
       const img = imageId ? getImage(imageId) : undefined;
       if (!imageId || !img) return null;
-      const world = vp.canvasToWorld([x, y]);
-      const [ix, iy] = utilities.worldToImageCoords(imageId, world) as [number, number];
+      const [ix, iy] = worldToImage(img, vp.canvasToWorld([x, y]));
       const px = Math.floor(ix);
       const py = Math.floor(iy);
       if (px < 0 || py < 0 || px >= img.width || py >= img.height) return null;
@@ -124,8 +136,8 @@ export async function createStackViewer(element: HTMLDivElement): Promise<StackV
       const imageId = vp.getImageIds().length ? vp.getCurrentImageId() : null;
       const img = imageId ? getImage(imageId) : undefined;
       if (!imageId || !img) return null;
-      const a = vp.worldToCanvas(utilities.imageToWorldCoords(imageId, [0, 0]) as Types.Point3);
-      const b = vp.worldToCanvas(utilities.imageToWorldCoords(imageId, [img.width, img.height]) as Types.Point3);
+      const a = vp.worldToCanvas(imageToWorld(img, 0, 0));
+      const b = vp.worldToCanvas(imageToWorld(img, img.width, img.height));
       return { originX: a[0], originY: a[1], scaleX: (b[0] - a[0]) / img.width, scaleY: (b[1] - a[1]) / img.height };
     },
     onRender(cb) {
