@@ -7,13 +7,14 @@
  * docs/attacks.md.
  *
  *   npm run bench -- [--models resources/models/film-unet,…] [--no-b16] [--steps 20] [--b16-steps 4]
+ *                    [--torch-configs 1x1,1x2,2x1,2x2]
  *
  * - Ours: the bare fused step (one session.run per iteration, x_next fed back) at 1 and 2 intra-op
  *   threads, and one forward pass (the step/forward ratio of issue 13).
  * - PyTorch: every torch.set_num_threads × OPENBLAS_NUM_THREADS pair in {1,2}² (they oversubscribe when
- *   both are 2); the best configuration and the equal-threads one (t×1, the fastest way to give PyTorch
- *   t threads without oversubscription is reported beside t×t) are shown. A reference-BLAS PyTorch is
- *   refused by pgd-speed.py (exit 3) and the bench stops with its message.
+ *   both are 2); the best configuration, and the equal-threads ratios (ours at t threads vs PyTorch at
+ *   t torch × t OpenBLAS threads, t = 1, 2) are shown. A reference-BLAS PyTorch is refused by
+ *   pgd-speed.py (exit 3) and the bench stops with its message.
  * - No ratio unless PyTorch's clean loss equals ours (relative 1e-4): the same weights, or no comparison.
  */
 import { spawnSync } from 'node:child_process';
@@ -36,6 +37,8 @@ const steps = Number(arg('steps', '20'));
 const b16Steps = Number(arg('b16-steps', '4'));
 const data = arg('data', resolve('..', 'shared', 'data'));
 const python = process.env.VLSM_PYTHON ?? '/usr/bin/python3';
+// torch threads × OpenBLAS threads; fewer configurations for a quick run, e.g. --torch-configs 1x1,1x2
+const torchConfigs = arg('torch-configs', '1x1,1x2,2x1,2x2').split(',').map((c) => c.split('x').map(Number));
 const eps = 8 / 255, alpha = 2 / 255;
 const loss = { kind: 'dicece' as const, lambdaDice: 1, lambdaCe: 1 };
 
@@ -44,7 +47,7 @@ const id = splitIds(ds, 'test')[0];
 const image = await loadImage(ds.imagePath(id));
 const mask = await loadMask(ds.maskPath(id));
 const rows: string[] = [];
-const fmt = (v: number) => (v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const fmt = (v: number) => (Number.isNaN(v) ? '–' : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 interface TorchRun { it_per_s: number; forward_ms: number; clean_loss: number; torch: string; threads: number; blas_threads: string; blas: string }
 
@@ -93,7 +96,7 @@ for (const dir of models) {
     await model.dispose();
   }
   const torch: { cfg: string; r: TorchRun }[] = [];
-  for (const [tt, bt] of [[1, 1], [1, 2], [2, 1], [2, 2]]) {
+  for (const [tt, bt] of torchConfigs) {
     const r = spawnSync(python, ['bench/pgd-speed.py', '--onnx', join(dir, 'model.onnx'), '--inputs', inputsDir, '--steps', String(n), '--warmup', n < 10 ? '1' : '2', '--threads', String(tt)], {
       encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: String(bt) },
     });
@@ -109,7 +112,7 @@ for (const dir of models) {
   }
   const same = torch.every(({ r }) => Math.abs(r.clean_loss - ours[1].loss) <= 1e-4 * Math.max(1, Math.abs(ours[1].loss)));
   const best = torch.reduce((a, b) => (b.r.it_per_s > a.r.it_per_s ? b : a));
-  const at = (cfg: string) => torch.find((c) => c.cfg === cfg)!.r.it_per_s;
+  const at = (cfg: string) => torch.find((c) => c.cfg === cfg)?.r.it_per_s ?? NaN;
   const ratio = (a: number, b: number) => (same ? `${(a / b).toFixed(2)}×` : 'n/a (clean losses differ)');
   rows.push(
     `| ${pkg.manifest.name} | ${pkg.manifest.input.width}² | ${fmt(ours[1].it)} / ${fmt(ours[2].it)} | ${(1000 / ours[2].it / ours[2].fwdMs).toFixed(2)}× | ` +
