@@ -11,7 +11,6 @@ import {
   createAttackModel,
   fgsm,
   makeBudget,
-  parseFraction,
   pgd,
   prepareBatch,
   segPgd,
@@ -30,6 +29,7 @@ import { encodeMaskPng, encodePng, loadImage, loadMask } from '../../engine/imag
 import { loadModelPackage } from '../../engine/model/index.js';
 import { action, parsePositiveInt, UsageError } from '../errors.js';
 import { addRuntimeFlags } from '../options.js';
+import { parseRadius, prepareOutDir } from '../validate.js';
 import { registerPrompts } from './prompts.js';
 import { registerReproduce } from './reproduce.js';
 import { registerReproduceWorker } from './reproduce-worker.js';
@@ -52,13 +52,19 @@ export interface BudgetFlags {
   seed: string;
 }
 
+/** Help text of the flags whose defaults a command sets itself (uap: 1/255, 5 epochs). */
+export interface AttackFlagHelp {
+  alpha: string;
+  steps: string;
+}
+
 /** Adds the budget/loss/seed options every attack command shares. */
-export function addAttackFlags(cmd: Command, defaultAttack?: string): Command {
+export function addAttackFlags(cmd: Command, defaultAttack?: string, help: Partial<AttackFlagHelp> = {}): Command {
   return cmd
     .option('--attack <name>', `${ATTACKS.join(', ')}`, defaultAttack)
     .option('--eps <r>', 'radius: k/255 or a decimal (default 8/255; pgd-l2: 0.5)')
-    .option('--alpha <r>', 'step size (default 2/255; pgd-l2: eps/5)')
-    .option('--steps <n>', 'iterations (default 40), or queries per image for square (default 1000)', parsePositiveInt('steps'))
+    .option('--alpha <r>', help.alpha ?? 'step size (default 2/255; pgd-l2: eps/5)')
+    .option('--steps <n>', help.steps ?? 'iterations (default 40), or queries per image for square (default 1000)', parsePositiveInt('steps'))
     .option('--restarts <n>', 'independent runs, the most damaging kept per image', parsePositiveInt('restarts'), 1)
     .option('--random-start', 'start from a random point of the ε-ball')
     .option('--units <u>', 'pixel (ε on the [0,1] image) or normalised (the paper’s convention)', 'pixel')
@@ -68,10 +74,9 @@ export function addAttackFlags(cmd: Command, defaultAttack?: string): Command {
     .option('--seed <n>', 'seed of every random choice (recorded in the results)', '0');
 }
 
-function positiveNumber(name: string, v: string): number {
-  const n = parseFraction(v);
-  if (!(n >= 0)) throw new UsageError(`--${name} must be a number or a fraction like 8/255, got "${v}".`);
-  return n;
+/** k/255 or a decimal ≥ 0; `atMostOne` for L∞ radii in pixel units (src/cli/validate.ts). */
+function positiveNumber(name: string, v: string, atMostOne = false): number {
+  return parseRadius(`--${name}`, v, atMostOne);
 }
 
 export function budgetFromFlags(f: BudgetFlags): { attack: AttackName; budget: Budget; loss: LossSpec; seed: number } {
@@ -83,8 +88,9 @@ export function budgetFromFlags(f: BudgetFlags): { attack: AttackName; budget: B
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed must be an integer from 0 to 4294967295, got "${f.seed}".`);
   const l2 = attack === 'pgd-l2';
   if (l2 && f.units === 'normalised') throw new UsageError('--units normalised exists for L∞ attacks only (the paper’s convention).');
-  const eps = f.eps !== undefined ? positiveNumber('eps', f.eps) : l2 ? 0.5 : 8 / 255;
-  const alpha = f.alpha !== undefined ? positiveNumber('alpha', f.alpha) : l2 ? eps / 5 : 2 / 255;
+  const linfPixel = !l2 && f.units === 'pixel';
+  const eps = f.eps !== undefined ? positiveNumber('eps', f.eps, linfPixel) : l2 ? 0.5 : 8 / 255;
+  const alpha = f.alpha !== undefined ? positiveNumber('alpha', f.alpha, linfPixel) : l2 ? eps / 5 : 2 / 255;
   if (!(alpha > 0)) throw new UsageError('--alpha must be greater than 0.');
   const steps = f.steps ?? (attack === 'square' ? 1000 : 40);
   const budget = makeBudget({ norm: l2 ? 'l2' : 'linf', eps, alpha, steps, restarts: f.restarts ?? 1, randomStart: !!f.randomStart, units: f.units as Budget['units'] });
@@ -163,6 +169,7 @@ export function registerAttack(program: Command): void {
 async function runAttack(o: AttackCliOptions): Promise<void> {
   if (!['auto', 'cpu', 'cuda'].includes(o.provider)) throw new UsageError(`--provider must be auto, cpu or cuda, got "${o.provider}".`);
   const { attack, budget, loss, seed } = budgetFromFlags(o);
+  prepareOutDir(o.out);
   const pkg = await loadModelPackage(o.model);
   const image = await loadImage(o.image, o.frame !== undefined ? { frame: o.frame } : undefined);
   const gt = o.mask ? await loadMask(o.mask) : undefined;
