@@ -43,7 +43,7 @@ export function formatCommanderError(text: string): string {
   const line = text.trim();
   const invalid = /^error: option '[^']*' argument '.*' is invalid\. (.*)$/s.exec(line);
   const msg = invalid ? invalid[1] : line.replace(/^error: /, '');
-  return `vlsm-audit: ${msg.charAt(0).toUpperCase()}${msg.slice(1)}${/[.?!)]$/.test(msg) ? '' : '.'}\n`;
+  return `vlsm-audit: ${msg}${/[.?!)]$/.test(msg) ? '' : '.'}\n`;
 }
 
 /** Option parser; commander reports an InvalidArgumentError through formatCommanderError (exit 1). */

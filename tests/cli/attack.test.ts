@@ -77,6 +77,7 @@ describe.skipIf(skipWithoutData)('vlsm-audit attack on a real Kvasir image', () 
 });
 
 const filmUnet = join(repoRoot, 'resources', 'models', 'film-unet');
+if (!existsSync(join(filmUnet, 'model.onnx'))) console.warn(`SKIP acceptance PGD: ${filmUnet}/model.onnx is not there (train and export it, docs/training.md)`);
 describe.skipIf(skipWithoutData || !existsSync(join(filmUnet, 'model.onnx')))('acceptance: PGD on the bundled film-unet', () => {
   it('--attack pgd --eps 8/255 --json on a Kvasir test image: adversarial Dice well below clean, linf255 ≤ 8', () => {
     const image = dataPath('kvasir-seg', 'images', `${kvasirId}.jpg`);

@@ -18,6 +18,7 @@ import {
   memberName,
   parseFraction,
   parseMembers,
+  pgd,
   prepareBatch,
   runAttackKind,
   toInterleaved,
@@ -39,6 +40,7 @@ import { loadModelPackage } from '../../engine/model/index.js';
 import { action, parsePositiveInt, UsageError } from '../errors.js';
 import { addRuntimeFlags } from '../options.js';
 import { modelDomainEps, runStoredAttack } from './attack-stored.js';
+import { parseRadius, prepareOutDir } from '../validate.js';
 import { registerPrompts } from './prompts.js';
 import { registerReproduce } from './reproduce.js';
 import { registerReproduceWorker } from './reproduce-worker.js';
@@ -65,13 +67,19 @@ export interface BudgetFlags {
   lastIterate?: boolean;
 }
 
+/** Help text of the flags whose defaults a command sets itself (uap: 1/255, 5 epochs). */
+export interface AttackFlagHelp {
+  alpha: string;
+  steps: string;
+}
+
 /** Adds the budget/loss/seed options every attack command shares. */
-export function addAttackFlags(cmd: Command, defaultAttack?: string): Command {
+export function addAttackFlags(cmd: Command, defaultAttack?: string, help: Partial<AttackFlagHelp> = {}): Command {
   return cmd
     .option('--attack <name>', `${ATTACKS.join(', ')}`, defaultAttack)
     .option('--eps <r>', 'radius: k/255 or a decimal (default 8/255; pgd-l2: 0.5)')
-    .option('--alpha <r>', 'step size (default 2/255; pgd-l2: eps/5)')
-    .option('--steps <n>', `iterations (default 40), per ensemble member (default ${ENSEMBLE_STEPS}), or queries per image for square (default 1000)`, parsePositiveInt('steps'))
+    .option('--alpha <r>', help.alpha ?? 'step size (default 2/255; pgd-l2: eps/5)')
+    .option('--steps <n>', help.steps ?? `iterations (default 40), per ensemble member (default ${ENSEMBLE_STEPS}), or queries per image for square (default 1000)`, parsePositiveInt('steps'))
     .option('--restarts <n>', 'independent runs, the most damaging kept per image', parsePositiveInt('restarts'), 1)
     .option('--random-start', 'start from a random point of the ε-ball')
     .option('--units <u>', 'pixel (ε on the [0,1] image) or normalised (the paper’s convention)', 'pixel')
@@ -83,10 +91,9 @@ export function addAttackFlags(cmd: Command, defaultAttack?: string): Command {
     .option('--last-iterate', 'keep the last iterate of each restart instead of the best one (Madry’s PGD; gradient attacks of the PGD family)');
 }
 
-function positiveNumber(name: string, v: string): number {
-  const n = parseFraction(v);
-  if (!(n >= 0)) throw new UsageError(`--${name} must be a number or a fraction like 8/255, got "${v}".`);
-  return n;
+/** k/255 or a decimal ≥ 0; `atMostOne` for L∞ radii in pixel units (src/cli/validate.ts). */
+function positiveNumber(name: string, v: string, atMostOne = false): number {
+  return parseRadius(`--${name}`, v, atMostOne);
 }
 
 export function budgetFromFlags(f: BudgetFlags): { attack: AttackName; budget: Budget; loss: LossSpec; seed: number; members?: EnsembleMember[]; bestIterate: boolean } {
@@ -107,8 +114,9 @@ export function budgetFromFlags(f: BudgetFlags): { attack: AttackName; budget: B
     throw new UsageError(`--members: ${(e as Error).message}`);
   }
   if (l2 && f.units === 'normalised') throw new UsageError('--units normalised exists for L∞ attacks only (the paper’s convention).');
-  const eps = f.eps !== undefined ? positiveNumber('eps', f.eps) : l2 ? 0.5 : 8 / 255;
-  const alpha = f.alpha !== undefined ? positiveNumber('alpha', f.alpha) : l2 ? eps / 5 : 2 / 255;
+  const linfPixel = !l2 && f.units === 'pixel';
+  const eps = f.eps !== undefined ? positiveNumber('eps', f.eps, linfPixel) : l2 ? 0.5 : 8 / 255;
+  const alpha = f.alpha !== undefined ? positiveNumber('alpha', f.alpha, linfPixel) : l2 ? eps / 5 : 2 / 255;
   if (!(alpha > 0)) throw new UsageError('--alpha must be greater than 0.');
   const steps = f.steps ?? (attack === 'square' ? 1000 : isEnsemble ? ENSEMBLE_STEPS : 40);
   const budget = makeBudget({ norm: l2 ? 'l2' : 'linf', eps, alpha, steps, restarts: f.restarts ?? 1, randomStart: !!f.randomStart, units: f.units as Budget['units'] });
@@ -182,6 +190,7 @@ async function runAttack(o: AttackCliOptions): Promise<void> {
   if (o.exportDicom) throw new UsageError('--export-dicom needs --domain stored (a model-domain attack changes no stored value to export).');
   if (!['auto', 'cpu', 'cuda'].includes(o.provider)) throw new UsageError(`--provider must be auto, cpu or cuda, got "${o.provider}".`);
   const { attack, budget, loss, seed, members, bestIterate } = budgetFromFlags(o);
+  prepareOutDir(o.out);
   const pkg = await loadModelPackage(o.model);
   // decoded in a job worker: a hostile file is bounded in time and memory (src/engine/jobs)
   const image = await loadImageJob(o.image, { frame: o.frame });

@@ -8,6 +8,7 @@ import { gradcheck, type GradcheckReport, type LossConfig, type RunFn, type Sess
 import { loadModelPackage } from '../../engine/model/package.js';
 import { createSession } from '../../engine/runtime/ort-session.js';
 import { action, parsePositiveInt, UsageError } from '../errors.js';
+import { providerOption, threadsOption, type ProviderFlag } from '../options.js';
 
 interface GradcheckCliOptions {
   model: string;
@@ -18,6 +19,7 @@ interface GradcheckCliOptions {
   inputShape: string[];
   wrt?: string;
   logits?: string;
+  provider: ProviderFlag;
   threads?: number;
   fdStep?: number;
   prompt?: string;
@@ -38,7 +40,8 @@ export function registerGradcheck(program: Command): void {
     .option('--input-shape <name=d,d,…>', 'static shape for a dynamic input (repeatable), e.g. pixel_values=1,3,352,352', collect, [])
     .option('--wrt <name>', 'input to differentiate (default: the package’s pixel input, else pixel_values)')
     .option('--logits <name>', 'output the loss reads (default: the package’s logits, else logits)')
-    .option('--threads <n>', 'intra-op threads', parsePositiveInt('threads'))
+    .addOption(providerOption())
+    .addOption(threadsOption())
     .option('--fd-step <h>', 'fixed finite-difference step for every coordinate (default: chosen per coordinate from |x|, |∇| and the measured float64 noise)', (v) => Number(v))
     .option('--prompt <text>', 'prompt tokenised with the package’s tokenizer (default: its first default prompt)')
     .option('--json', 'print {"maxRelError","directionalRelError","ops","nodes",…} as one JSON object')
@@ -89,7 +92,9 @@ async function runGradcheck(o: GradcheckCliOptions): Promise<void> {
   }
   shapes = { ...shapes, ...parseShapes(o.inputShape) };
   const session: SessionFactory = async (model, twin) => {
-    const s = await createSession(model, { provider: 'cpu', optimization: twin ? 'basic' : 'all', threads: o.threads }, twin ? 'float64 twin' : 'gradient graph');
+    // The float64 twin stays on the CPU (CUDA lacks double kernels for several ops); --provider picks
+    // where the float32 gradient graph under test runs.
+    const s = await createSession(model, { provider: twin ? 'cpu' : o.provider, optimization: twin ? 'basic' : 'all', threads: o.threads }, twin ? 'float64 twin' : 'gradient graph');
     return Object.assign((feeds: Parameters<RunFn>[0], outputs: readonly string[]) => s.run(feeds, outputs) as ReturnType<RunFn>, { release: () => s.release() });
   };
   const loss = { kind: o.loss } as LossConfig;

@@ -11,6 +11,7 @@ import type { ModelPackage } from '../../engine/model/index.js';
 import { loadModelPackage } from '../../engine/model/index.js';
 import { action, parsePositiveInt, UsageError } from '../errors.js';
 import { addModelDataFlags, addRuntimeFlags } from '../options.js';
+import { prepareOutFile } from '../validate.js';
 import { addAttackFlags, budgetFromFlags, datasetChunks, meanOf, r6, runNamedAttack, type BudgetFlags } from './attack.js';
 
 interface PromptsCliOptions extends BudgetFlags {
@@ -63,6 +64,7 @@ function variantsFor(ds: Dataset, pkg: ModelPackage, keys: string | undefined): 
 async function runPrompts(o: PromptsCliOptions): Promise<void> {
   const withAttack = o.attack !== undefined;
   const flags = budgetFromFlags({ ...o, attack: o.attack ?? 'pgd' });
+  if (o.out) prepareOutFile(o.out, '--out', 'prompts.json');
   const pkg = await loadModelPackage(o.model);
   const ds = loadDataset(o.data);
   const variants = variantsFor(ds, pkg, o.keys);

@@ -26,6 +26,7 @@ import { action, parsePositiveInt, UsageError } from '../errors.js';
 import { datasetChunks, meanOf } from './attack.js';
 import { resolvePrompt } from './eval.js';
 import { runJobs, type ProtocolPart } from './reproduce-jobs.js';
+import { prepareOutFile } from '../validate.js';
 
 export interface ProtocolRow {
   attack: 'clean' | 'fgsm' | 'pgd' | 'noise';
@@ -167,6 +168,7 @@ interface ModelPlan {
 async function runReproduce(o: ReproduceOptions): Promise<void> {
   const dirs = o.models ? o.models.split(',').map((d) => resolve(d.trim())) : bundledModels();
   if (dirs.length === 0) throw new UsageError('No model packages in resources/models; train and export them (docs/training.md) or pass --models.');
+  prepareOutFile(o.out, '--out', 'reproduction.md');
   const datasets = o.datasets.split(',').map((d) => d.trim());
   // The header names what was run. --batch is in it because the noise row's draws depend on each image's
   // place in its batch; --jobs and --threads change only how it ran (the file is the same for any value).

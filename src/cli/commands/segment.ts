@@ -7,6 +7,7 @@ import { dice, iou } from '../../engine/metrics/index.js';
 import { createSegmenter, loadModelPackage } from '../../engine/model/index.js';
 import { action, parseNonNegativeInt, UsageError } from '../errors.js';
 import { addRuntimeFlags } from '../options.js';
+import { prepareOutFile } from '../validate.js';
 
 interface SegmentOptions {
   model: string;
@@ -37,6 +38,7 @@ export function registerSegment(program: Command): void {
 
 async function runSegment(o: SegmentOptions): Promise<void> {
   if (!['auto', 'cpu', 'cuda'].includes(o.provider)) throw new UsageError(`--provider must be auto, cpu or cuda, got "${o.provider}".`);
+  if (o.out) prepareOutFile(o.out, '--out', 'mask.png');
   const pkg = await loadModelPackage(o.model);
   // decoded in a job worker: a hostile file is bounded in time and memory (src/engine/jobs)
   const image = await loadImageJob(o.image, { frame: o.frame });

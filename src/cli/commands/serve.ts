@@ -10,6 +10,7 @@ import { createApiService, type ApiService } from '../../engine/api/handlers.js'
 import { ALLOWED_HOST, ServeError, startApiServer, type ApiServer } from '../../engine/api/http-server.js';
 import type { ModelRoot } from '../../engine/api/models.js';
 import { action, UsageError } from '../errors.js';
+import { providerOption, threadsOption, type ProviderFlag } from '../options.js';
 
 /** The folder holding the project's package.json (src/cli/commands or dist/cli/commands → root). */
 export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
@@ -30,6 +31,8 @@ export interface ServeOptions {
   rendererDir?: string;
   /** Extra model folders (a package, or a folder of packages), listed beside the bundled ones. */
   models?: string[];
+  /** Execution provider for calls that do not name one (default auto). */
+  provider?: ProviderFlag;
   threads?: number;
 }
 
@@ -47,6 +50,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<{ server: Api
     app: { name: 'VLSM Audit', version: pkg.version ?? '0.0.0' },
     modelRoots,
     pathMode: 'any-local',
+    provider: opts.provider,
     threads: opts.threads,
   });
   try {
@@ -61,13 +65,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<{ server: Api
 function parsePort(v: string): number {
   const n = Number(v);
   // InvalidArgumentError: commander prints it as one line and exits non-zero (no stack trace).
-  if (!/^\d+$/.test(v) || n > 65535) throw new InvalidArgumentError('expected a whole number between 0 and 65535.');
-  return n;
-}
-
-function parseThreads(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number.');
+  if (!/^\d+$/.test(v) || n > 65535) throw new InvalidArgumentError(`--port must be a whole number from 0 to 65535, got "${v}".`);
   return n;
 }
 
@@ -76,6 +74,7 @@ interface ServeCliOptions {
   host: string;
   renderer?: string;
   models?: string[];
+  provider: ProviderFlag;
   threads?: number;
 }
 
@@ -87,12 +86,13 @@ export function registerServe(program: Command): Command {
     .option('--host <addr>', `address to bind; only ${ALLOWED_HOST} is accepted`, ALLOWED_HOST)
     .option('--renderer <dir>', 'built renderer to serve (default: out/renderer)')
     .option('--models <dir...>', 'extra model package folders to list in the UI')
-    .option('--threads <n>', 'ONNX Runtime CPU threads (default: all cores)', parseThreads)
+    .addOption(providerOption())
+    .addOption(threadsOption())
     .action(
       action(async (o: ServeCliOptions) => {
         let started: Awaited<ReturnType<typeof startServe>>;
         try {
-          started = await startServe({ host: o.host, port: o.port, rendererDir: o.renderer, models: o.models, threads: o.threads });
+          started = await startServe({ host: o.host, port: o.port, rendererDir: o.renderer, models: o.models, provider: o.provider, threads: o.threads });
         } catch (e) {
           if (e instanceof ServeError) throw new UsageError(e.message);
           throw e;

@@ -22,6 +22,7 @@ import { bootstrapCi, successRate } from '../../engine/metrics/index.js';
 import { loadModelPackage } from '../../engine/model/index.js';
 import { action, parsePositiveInt, UsageError } from '../errors.js';
 import { addModelDataFlags, addRuntimeFlags } from '../options.js';
+import { prepareOutDir } from '../validate.js';
 import { addAttackFlags, budgetFromFlags, datasetChunks, meanOf, r6, type BudgetFlags } from './attack.js';
 import { resolvePrompt } from './eval.js';
 
@@ -47,11 +48,11 @@ export function registerUap(program: Command): void {
   addModelDataFlags(cmd)
     .option('--train-split <name>', 'split the perturbation is computed on', 'train')
     .option('--eval-split <name>', 'disjoint split it is evaluated on', 'test')
-    .option('--train-limit <n>', 'first n training images (default 64)', parsePositiveInt('train-limit'), 64)
+    .option('--train-limit <n>', 'first n training images', parsePositiveInt('train-limit'), 64)
     .option('--limit <n>', 'first n evaluation images', parsePositiveInt('limit'))
     .option('--prompt <key|text>', 'prompt key (p1) or text; default as in eval')
     .option('--batch <n>', 'images per gradient batch', parsePositiveInt('batch'), 8);
-  addAttackFlags(cmd)
+  addAttackFlags(cmd, undefined, { alpha: 'step size per update (default 1/255)', steps: 'epochs over the training images (default 5)' })
     .option('--out <dir>', 'write uap.png, uap-delta.f32 and metrics.json');
   addRuntimeFlags(cmd)
     .option('--json', 'print the summary as JSON')
@@ -60,6 +61,7 @@ export function registerUap(program: Command): void {
 
 async function runUap(o: UapCliOptions): Promise<void> {
   const { budget, loss, seed } = budgetFromFlags({ ...o, attack: o.attack ?? 'pgd', steps: o.steps ?? 5, alpha: o.alpha ?? '1/255' });
+  if (o.out) prepareOutDir(o.out);
   const pkg = await loadModelPackage(o.model);
   const ds = loadDataset(o.data);
   const prompt = resolvePrompt(ds, pkg, o.prompt);

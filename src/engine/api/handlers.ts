@@ -50,6 +50,8 @@ export interface ServiceOptions {
   pathMode: 'granted-only' | 'any-local';
   /** The native dialog, where the host has one. */
   openDialog?: (kind: PathKind) => Promise<string | null>;
+  /** Execution provider for calls that do not name one (default auto: CUDA when installed). */
+  provider?: 'auto' | 'cpu' | 'cuda';
   /** ONNX Runtime thread count for CPU inference (default: all cores). */
   threads?: number;
   log?: (msg: string, err: unknown) => void;
@@ -131,7 +133,7 @@ export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache,
       const maskFile = maskPath === undefined ? null : await policy.checkFile(maskPath, 'mask');
 
       ctx.progress('loading-model', `Loading model ${dir}`, 0.1);
-      const segmenter = await segmenters.get(dir, provider ?? 'auto');
+      const segmenter = await segmenters.get(dir, provider ?? opts.provider ?? 'auto');
       ctx.progress('decoding', `Decoding ${imagePath}`, 0.3);
       const img = await asGiven(imagePath, image, (p) => loadImageJob(p, { frame }, { signal: ctx.signal }));
       const gt = maskFile === null ? null : maskPath === undefined ? null : await asGiven(maskPath, maskFile, (p) => loadMaskJob(p, { signal: ctx.signal }));

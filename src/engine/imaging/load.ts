@@ -4,6 +4,7 @@ import { decodeDicom } from './dicom.js';
 import { describeThrown, ImageDecodeError, sourceLabel } from './errors.js';
 import { decodeJpegFile } from './jpeg.js';
 import { checkFileSize } from './limits.js';
+import { binariseMask } from './mask.js';
 import { decodePng } from './png.js';
 import { describeFileKind, sniffFormat } from './sniff.js';
 import type { BinaryMask, RasterImage, VoiWindow } from './types.js';
@@ -71,7 +72,7 @@ async function decodeAny(pathOrBytes: string | Uint8Array, path: string | undefi
   }
 }
 
-/** A mask image (PNG or JPEG): a pixel is 1 when any channel is ≥ 128 (of 255), else 0. */
+/** A mask image (PNG or JPEG): a pixel is 1 when any channel is ≥ 128 (of 255), else 0; see mask.ts. */
 export async function loadMask(path: string): Promise<BinaryMask> {
   return asDecodeError(path, () => decodeMask(path));
 }
@@ -83,18 +84,7 @@ async function decodeMask(path: string): Promise<BinaryMask> {
     throw new ImageDecodeError(`${path}: a mask must be a PNG or JPEG image (it is ${format === 'dicom' ? 'a DICOM file' : describeFileKind(bytes)})`);
   }
   const img = format === 'png' ? decodePng(bytes, path, path) : await decodeJpegFile(bytes, path, path);
-  const n = img.width * img.height;
-  const data = new Uint8Array(n);
-  const threshold = 127.5 / 255; // ≥ 128 on the 0–255 scale
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < img.channels; c++) {
-      if (img.data[i * img.channels + c] >= threshold) {
-        data[i] = 1;
-        break;
-      }
-    }
-  }
-  return { width: img.width, height: img.height, data };
+  return binariseMask(img, path);
 }
 
 /** Grey → 3 identical channels; RGB images are returned as they are. */

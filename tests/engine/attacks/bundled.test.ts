@@ -22,6 +22,7 @@ const bundled = existsSync(dir) ? readdirSync(dir).filter((d) => existsSync(join
 const loss: LossSpec = { kind: 'dicece', lambdaDice: 1, lambdaCe: 1 };
 const mean = (r: AttackResult, f: (m: AttackResult['metrics'][number]) => number) => r.metrics.reduce((a, m) => a + f(m), 0) / r.metrics.length;
 
+if (bundled.length === 0) console.warn('SKIP bundled-model attacks: no model package with model.onnx in resources/models');
 // describe.each([]) declares no suite (an error), so a placeholder case is skipped while none is bundled
 describe.skipIf(skipWithoutData || bundled.length === 0).each(bundled.length ? bundled : ['(none bundled yet)'])('bundled model %s on 2 Kvasir-SEG test images', (name) => {
   it('Square (gradient-free) and PGD lower Dice vs ground truth; noise hurts less; budget holds', async () => {

@@ -29,6 +29,7 @@ const relErr = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return d / m;
 };
 
+if (pairs.length === 0) console.warn('SKIP gradients vs PyTorch: no model in resources/models has fixtures in tests/fixtures/torch/<model>/index.json');
 describe.skipIf(pairs.length === 0)('gradients vs PyTorch autograd fixtures', () => {
   it.each(pairs)('%s', async (pkgDir, fixtures) => {
     const pkg = await loadModelPackage(pkgDir);
