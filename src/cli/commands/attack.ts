@@ -32,7 +32,6 @@ import { action, parsePositiveInt, UsageError } from '../errors.js';
 import { addRuntimeFlags } from '../options.js';
 import { registerPrompts } from './prompts.js';
 import { registerReproduce } from './reproduce.js';
-import { registerReproduceWorker } from './reproduce-worker.js';
 import { registerUap } from './uap.js';
 
 export const ATTACKS = ['fgsm', 'pgd', 'pgd-l2', 'segpgd', 'cospgd', 'square'] as const;
@@ -139,7 +138,6 @@ export function registerAttackCommands(program: Command): void {
   registerUap(program);
   registerPrompts(program);
   registerReproduce(program);
-  registerReproduceWorker(program);
 }
 
 export function registerAttack(program: Command): void {

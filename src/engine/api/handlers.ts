@@ -17,6 +17,7 @@ import {
   type EventPayload,
   type ParsedArgs,
 } from './contract.js';
+import { AuditRuns, createAuditHandlers } from './audit-handlers.js';
 import { ApiError, toErrorBody } from './errors.js';
 import { describeModelDir, listModels, SegmenterCache, type ModelRoot } from './models.js';
 import { createPathPolicy, type PathKind } from './paths.js';
@@ -68,7 +69,7 @@ function countForeground(data: Uint8Array): number {
   return n;
 }
 
-export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache): HandlerTable {
+export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache, audits = new AuditRuns()): HandlerTable {
   const policy = createPathPolicy({ mode: opts.pathMode, roots: opts.modelRoots.map((r) => r.dir) });
 
   return {
@@ -167,6 +168,8 @@ export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache)
     async 'results:cell'(args) {
       return cellFigures(args, await policy.checkFile(args.db, 'store'));
     },
+
+    ...createAuditHandlers(policy, audits, { threads: opts.threads }),
   };
 }
 
@@ -175,7 +178,8 @@ const REQUEST_ID = /^[\w.:-]{1,100}$/;
 export function createApiService(opts: ServiceOptions): ApiService {
   const listeners = new Set<EventListener>();
   const segmenters = new SegmenterCache(2, opts.threads);
-  const table = createHandlers(opts, segmenters);
+  const audits = new AuditRuns();
+  const table = createHandlers(opts, segmenters, audits);
   const emit: EventListener = (event, payload) => {
     for (const l of listeners) {
       try {
@@ -219,6 +223,9 @@ export function createApiService(opts: ServiceOptions): ApiService {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    dispose: () => segmenters.dispose(),
+    dispose: () => {
+      audits.cancelAll();
+      return segmenters.dispose();
+    },
   };
 }
