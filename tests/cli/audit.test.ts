@@ -77,7 +77,7 @@ describe('vlsm-audit audit: usage errors', () => {
     writeFileSync(file, JSON.stringify({ version: 1, name: 'bad', models: ['film-unet'], datasets: [{ kind: 'dataset', name: 'kvasir-seg' }], attacks: [{ name: 'teleport', eps: [1] }] }));
     const r = runCli(['audit', file, '--db', join(tmp.path, 'bad.sqlite')]);
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe('vlsm-audit: attacks.0: unknown attack "teleport".');
+    expect(r.stderr.trim()).toMatch(/^vlsm-audit: Plan .*bad\.json: attacks\.0: unknown attack "teleport" \(known: [a-z0-9, -]*fgsm[a-z0-9, -]*\)\.$/);
   });
 
   it('a plan that is not JSON, and a store that does not exist', () => {

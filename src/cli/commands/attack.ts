@@ -43,7 +43,6 @@ import { modelDomainEps, runStoredAttack } from './attack-stored.js';
 import { parseRadius, prepareOutDir } from '../validate.js';
 import { registerPrompts } from './prompts.js';
 import { registerReproduce } from './reproduce.js';
-import { registerReproduceWorker } from './reproduce-worker.js';
 import { registerUap } from './uap.js';
 
 export const ATTACKS = ATTACK_KINDS;
@@ -161,7 +160,6 @@ export function registerAttackCommands(program: Command): void {
   registerUap(program);
   registerPrompts(program);
   registerReproduce(program);
-  registerReproduceWorker(program);
 }
 
 export function registerAttack(program: Command): void {

@@ -4,28 +4,25 @@
  * no random start, DiceCE λ = 1/1, batch of images, seed 0) at ε ∈ {0.01, 0.03, 0.1, 0.5} in the paper's
  * normalised units AND ε ∈ {1, 2, 4, 8, 16}/255 in pixel units; BUSI, CXR lungs and PH2 in pixel units.
  * Nothing machine- or time-dependent is written, so a re-run on the same inputs gives the same file.
+ *
+ * The protocol is an audit plan (paperPlan, also examples/paper.json) run by the audit engine
+ * (src/engine/audit): --jobs N runs it in N child processes and the file is the same for any N, and with
+ * --db the cells persist, so a killed reproduction continues where it stopped when run again.
  */
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import {
-  createAttackModel,
-  fgsm,
-  makeBudget,
-  pgd,
-  prepareBatch,
-  uniformNoise,
-  type AttackModel,
-  type AttackOptions,
-  type ImageMetrics,
-} from '../../engine/attacks/index.js';
+import type { ImageMetrics } from '../../engine/attacks/index.js';
+import { validatePlan, type AuditPlan } from '../../engine/audit/plan.js';
+import { runAudit } from '../../engine/audit/runner.js';
+import { AuditStore } from '../../engine/audit/store.js';
 import { loadDataset, splitIds } from '../../engine/data/dataset.js';
 import { bootstrapCi, robustDice, successRate } from '../../engine/metrics/index.js';
 import { loadModelPackage, type ModelPackage } from '../../engine/model/index.js';
 import { action, parsePositiveInt, UsageError } from '../errors.js';
-import { datasetChunks, meanOf } from './attack.js';
+import { meanOf } from './attack.js';
 import { resolvePrompt } from './eval.js';
-import { runJobs, type ProtocolPart } from './reproduce-jobs.js';
 import { prepareOutFile } from '../validate.js';
 
 export interface ProtocolRow {
@@ -37,7 +34,8 @@ export interface ProtocolRow {
 }
 
 const NORMALISED = [0.01, 0.03, 0.1, 0.5];
-const PIXEL = [1, 2, 4, 8, 16].map((k) => k / 255);
+const PIXEL_K = [1, 2, 4, 8, 16];
+const PIXEL = PIXEL_K.map((k) => k / 255);
 const PAPER_FGSM = [75.08, 67.57, 58.36, 51.81];
 const PAPER_PGD = [71.3, 79.17, 47.78, 37.69];
 const PAPER_IOU: Record<string, number> = { 'fgsm 0.03': 55.91, 'pgd 0.1': 37.43 };
@@ -53,33 +51,51 @@ export function protocolRows(dataset: string): ProtocolRow[] {
   return rows;
 }
 
-export interface ProtocolSettings {
+interface ProtocolSettings {
   steps: number;
   seed: number;
   batch: number;
 }
 
-/** Per row, per image metrics of one model on one dataset split. */
-export async function runProtocol(model: AttackModel, dataDir: string, ids: readonly string[], promptFor: (id: string) => string, rows: readonly ProtocolRow[], s: ProtocolSettings, progress?: (done: number) => void): Promise<ImageMetrics[][]> {
-  const ds = loadDataset(dataDir);
-  const out: ImageMetrics[][] = rows.map(() => []);
-  const loss = { kind: 'dicece' as const, lambdaDice: 1, lambdaCe: 1 };
-  let done = 0;
-  for await (const items of datasetChunks(ds, ids, promptFor, s.batch)) {
-    // RGB for every image so that normalised units (per-channel std) apply to grey datasets as well
-    const batch = await prepareBatch(model, items, { channels: 3, levels: 255 });
-    for (const [k, row] of rows.entries()) {
-      // α = 2/255 in the row's units, as in the paper (normalised rows: 2/255 after normalisation)
-      // last iterate, as the paper's PGD (Madry); the worst case over iterates is docs/attacks.md's evaluation
-      const opts: AttackOptions = { budget: makeBudget({ eps: row.eps, alpha: 2 / 255, steps: s.steps, units: row.units }), loss, seed: s.seed, bestIterate: false };
-      // the clean row is "noise" of radius 0: one forward pass, same evaluation path
-      const r = row.attack === 'fgsm' ? await fgsm(model, batch, opts) : row.attack === 'pgd' ? await pgd(model, batch, opts) : await uniformNoise(model, batch, opts);
-      out[k].push(...r.metrics);
-    }
-    done += items.length;
-    progress?.(done);
-  }
-  return out;
+/**
+ * The protocol as an audit plan: the rows of protocolRows for every dataset (the normalised-unit rows on
+ * Kvasir-SEG only), batches of `batch` images in RGB on the 8-bit lattice, seed 0. α = 2/255 in each row's
+ * units, as in the paper (normalised rows: 2/255 after normalisation). The clean row is noise of radius 0:
+ * one forward pass, same evaluation path. `bestIterate: false` keeps the last iterate, as the paper's PGD.
+ */
+export function paperPlan(o: { models: readonly string[]; dataRoot: string; datasets: readonly string[]; limit?: number; steps: number; batch: number }): AuditPlan {
+  const paper = { steps: o.steps, units: 'pixel', options: { bestIterate: false } };
+  return validatePlan(
+    {
+      version: 1,
+      name: 'paper',
+      description: 'Paper reproduction protocol (Budathoki & Dhakal, arXiv:2505.02971); see docs/reproduction.md.',
+      models: o.models,
+      dataRoot: o.dataRoot,
+      datasets: o.datasets.map((name) => ({ kind: 'dataset', name, split: 'test', ...(o.limit ? { limit: o.limit } : {}) })),
+      attacks: [
+        { name: 'clean', eps: [0], steps: o.steps },
+        ...(['fgsm', 'pgd'] as const).map((name) => ({ ...paper, name, eps: NORMALISED, units: 'normalised', datasets: ['kvasir-seg'] })),
+        ...(['fgsm', 'pgd'] as const).map((name) => ({ ...paper, name, eps: PIXEL_K.map((k) => `${k}/255`) })),
+        { name: 'noise', eps: ['8/255'], steps: o.steps },
+      ],
+      seeds: [0],
+      execution: { batch: o.batch, levels: 255, channels: 3 },
+      store: { worstExamples: 3 },
+    },
+    'The reproduction plan',
+  );
+}
+
+/** Per row (protocolRows order), per image metrics of one model on one dataset, read from the store. */
+export function protocolMetrics(cells: ReturnType<AuditStore['cells']>, modelSha256: string, dataset: string, rows: readonly ProtocolRow[]): ImageMetrics[][] {
+  const mine = cells.filter((c) => c.modelSha256 === modelSha256 && c.dataset === dataset);
+  return rows.map((row) =>
+    mine
+      .filter((c) => c.attack === row.attack && c.units === row.units && c.eps === row.eps)
+      .sort((a, b) => a.ordinal - b.ordinal)
+      .map((c) => c.metrics),
+  );
 }
 
 const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
@@ -128,6 +144,7 @@ interface ReproduceOptions {
   out: string;
   threads?: number;
   jobs: number;
+  db?: string;
 }
 
 export function registerReproduce(program: Command): void {
@@ -142,6 +159,7 @@ export function registerReproduce(program: Command): void {
     .option('--batch <n>', 'images per batch', parsePositiveInt('batch'), 10)
     .option('--threads <n>', 'intra-op threads per process (default: all cores; 1 with --jobs)', parsePositiveInt('threads'))
     .option('--jobs <n>', 'child processes that share the work, in whole batches (the file is the same for any n)', parsePositiveInt('jobs'), 1)
+    .option('--db <file>', 'keep the cells in this results store and continue from it when run again (default: a temporary store)')
     .option('--out <file>', 'markdown file to write', 'docs/reproduction.md')
     .action(action(runReproduce));
 }
@@ -155,69 +173,69 @@ function bundledModels(): string[] {
     .sort();
 }
 
-/** The model every reproduce process attacks with (the serial run and each --jobs worker). */
-export function createProtocolModel(pkg: ModelPackage, threads: number | undefined): Promise<AttackModel> {
-  return createAttackModel(pkg, { provider: 'cpu', threads, graphCacheDir: resolve('.cache', 'gradient-graphs') });
-}
-
-interface ModelPlan {
-  pkg: ModelPackage;
-  datasets: Array<ProtocolPart & { dataset: string; prompt: { describe: string; forImage(id: string): string } }>;
-}
-
 async function runReproduce(o: ReproduceOptions): Promise<void> {
   const dirs = o.models ? o.models.split(',').map((d) => resolve(d.trim())) : bundledModels();
   if (dirs.length === 0) throw new UsageError('No model packages in resources/models; train and export them (docs/training.md) or pass --models.');
   prepareOutFile(o.out, '--out', 'reproduction.md');
   const datasets = o.datasets.split(',').map((d) => d.trim());
   // The header names what was run. --batch is in it because the noise row's draws depend on each image's
-  // place in its batch; --jobs and --threads change only how it ran (the file is the same for any value).
+  // place in its batch; --jobs, --threads and --db change only how it ran (the file is the same for any value).
   const command = ['vlsm-audit reproduce', o.models ? `--models ${dirs.map((d) => relative(process.cwd(), d)).join(',')}` : '', `--datasets ${datasets.join(',')}`, o.limit ? `--limit ${o.limit}` : '', o.steps !== 40 ? `--steps ${o.steps}` : '', o.batch !== 10 ? `--batch ${o.batch}` : '']
     .filter(Boolean)
     .join(' ');
   const settings: ProtocolSettings = { steps: o.steps, seed: 0, batch: o.batch };
   // Every package, dataset and prompt is loaded before the first attack (and before any worker starts),
   // so a mistake in any of them is reported at once.
-  const plan: ModelPlan[] = [];
+  const parts: Array<{ pkg: ModelPackage; datasets: Array<{ name: string; n: number; prompt: string }> }> = [];
   for (const dir of dirs) {
     const pkg = await loadModelPackage(dir);
-    plan.push({
+    parts.push({
       pkg,
       datasets: datasets.map((name) => {
         const ds = loadDataset(join(o.data, name));
-        const ids = splitIds(ds, 'test').slice(0, o.limit);
-        return { label: `${pkg.manifest.name} ${name}`, modelDir: dir, dataDir: ds.dir, ids, rows: protocolRows(name), dataset: name, prompt: resolvePrompt(ds, pkg, undefined) };
+        return { name, n: splitIds(ds, 'test').slice(0, o.limit).length, prompt: resolvePrompt(ds, pkg, undefined).describe };
       }),
     });
   }
-  const metrics = o.jobs > 1 ? await runJobs(plan.flatMap((m) => m.datasets), settings, { jobs: o.jobs, threads: o.threads ?? 1 }) : await runSerial(plan, settings, o.threads);
-  const sections: string[] = [];
-  let k = 0;
-  for (const { pkg, datasets: parts } of plan) {
-    const { width, height, std } = pkg.manifest.input;
-    sections.push(`## ${pkg.manifest.name} ${pkg.manifest.version}\n\n\`model.onnx\` sha256 \`${pkg.sha256}\`; input ${width}×${height}; std ${std.map((s) => s.toFixed(4)).join(', ')}.`);
-    for (const p of parts) sections.push(`### ${p.dataset}: ${p.ids.length} test images, prompt ${p.prompt.describe}\n\n${tableMarkdown(p.rows, metrics[k++], std, settings.seed)}`);
-  }
-  writeFileSync(o.out, renderDocument(command, settings, sections));
-  process.stdout.write(`wrote ${o.out}\n`);
-}
-
-/** In this process, one model at a time; per model and dataset, per row, the per-image metrics. */
-async function runSerial(plan: readonly ModelPlan[], settings: ProtocolSettings, threads: number | undefined): Promise<ImageMetrics[][][]> {
-  const out: ImageMetrics[][][] = [];
-  for (const { pkg, datasets } of plan) {
-    const model = await createProtocolModel(pkg, threads);
+  const plan = paperPlan({ models: dirs, dataRoot: o.data, datasets, limit: o.limit, steps: o.steps, batch: o.batch });
+  const scratch = o.db ? undefined : mkdtempSync(join(tmpdir(), 'vlsm-reproduce-'));
+  const db = o.db ?? join(scratch!, 'reproduce.sqlite');
+  try {
+    const summary = await runAudit(plan, {
+      db,
+      jobs: o.jobs,
+      resume: true, // the protocol is deterministic: cells already in the store are the ones it would compute
+      provider: 'cpu',
+      threads: o.threads,
+      graphCacheDir: resolve('.cache', 'gradient-graphs'),
+      argv: command,
+      onProgress: (p) => process.stderr.write(`\rreproduce: ${p.done}/${p.total} cells${p.resumed ? ` (${p.resumed} from the store)` : ''}${Number.isFinite(p.etaSeconds) ? `, ETA ${Math.ceil(p.etaSeconds / 60)} min` : ''}\x1b[K`),
+    }).catch((e: unknown) => {
+      process.stderr.write('\n'); // the error's line starts after the progress line
+      throw e;
+    });
+    process.stderr.write(` (${summary.seconds.toFixed(0)} s)\n`);
+    const store = AuditStore.open(db, { readOnly: true });
+    let cells;
     try {
-      for (const p of datasets) {
-        const t0 = performance.now();
-        out.push(await runProtocol(model, p.dataDir, p.ids, p.prompt.forImage, p.rows, settings, (n) => process.stderr.write(`\r${p.label} ${n}/${p.ids.length}`)));
-        process.stderr.write(` (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
-      }
+      cells = store.cells(summary.auditId);
     } finally {
-      await model.dispose();
+      store.close();
     }
+    const sections: string[] = [];
+    for (const { pkg, datasets: ds } of parts) {
+      const { width, height, std } = pkg.manifest.input;
+      sections.push(`## ${pkg.manifest.name} ${pkg.manifest.version}\n\n\`model.onnx\` sha256 \`${pkg.sha256}\`; input ${width}×${height}; std ${std.map((s) => s.toFixed(4)).join(', ')}.`);
+      for (const d of ds) {
+        const rows = protocolRows(d.name);
+        sections.push(`### ${d.name}: ${d.n} test images, prompt ${d.prompt}\n\n${tableMarkdown(rows, protocolMetrics(cells, pkg.sha256, d.name, rows), std, settings.seed)}`);
+      }
+    }
+    writeFileSync(o.out, renderDocument(command, settings, sections));
+    process.stdout.write(`wrote ${o.out}\n`);
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
-  return out;
 }
 
 function renderDocument(command: string, s: ProtocolSettings, sections: string[]): string {

@@ -8,6 +8,7 @@
  * Naming: `<noun>:<verb>` in kebab-case (`segment:run`, `study:open`); events are bare nouns (`progress`).
  */
 import { z } from 'zod';
+import { auditCalls } from './audit-calls.js';
 
 /** A path the user chose; the handlers check it further (absolute, exists, granted) before touching it. */
 const localPath = (what: string) =>
@@ -398,6 +399,7 @@ export const calls = {
       panels: z.array(z.object({ caption: z.string(), png: pngDataUrl })).nullable(),
     }),
   },
+  ...auditCalls,
 } as const;
 
 export const events = {

@@ -18,6 +18,7 @@ import {
   type EventPayload,
   type ParsedArgs,
 } from './contract.js';
+import { AuditRuns, createAuditHandlers } from './audit-handlers.js';
 import { ApiError, toErrorBody } from './errors.js';
 import { describeModelDir, listModels, SegmenterCache, type ModelRoot } from './models.js';
 import { createPathPolicy, type PathKind } from './paths.js';
@@ -76,7 +77,12 @@ function countForeground(data: Uint8Array): number {
   return n;
 }
 
-export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache, extra: { attacks: AttackService; cancel(requestId: string): boolean } = { attacks: new AttackService(), cancel: () => false }): HandlerTable {
+export function createHandlers(
+  opts: ServiceOptions,
+  segmenters: SegmenterCache,
+  extra: { attacks: AttackService; cancel(requestId: string): boolean } = { attacks: new AttackService(), cancel: () => false },
+  audits = new AuditRuns(),
+): HandlerTable {
   const policy = createPathPolicy({ mode: opts.pathMode, roots: opts.modelRoots.map((r) => r.dir) });
 
   return {
@@ -166,6 +172,8 @@ export function createHandlers(opts: ServiceOptions, segmenters: SegmenterCache,
     async 'results:cell'(args) {
       return cellFigures(args, await policy.checkFile(args.db, 'store'));
     },
+
+    ...createAuditHandlers(policy, audits, { threads: opts.threads }),
   };
 }
 
@@ -176,6 +184,7 @@ export function createApiService(opts: ServiceOptions): ApiService {
   const segmenters = new SegmenterCache(2, opts.threads);
   const attacks = new AttackService();
   const running = new Map<string, AbortController>();
+  const audits = new AuditRuns();
   const table = createHandlers(opts, segmenters, {
     attacks,
     cancel(requestId) {
@@ -183,7 +192,7 @@ export function createApiService(opts: ServiceOptions): ApiService {
       c?.abort();
       return c !== undefined;
     },
-  });
+  }, audits);
   const emit: EventListener = (event, payload) => {
     for (const l of listeners) {
       try {
@@ -234,6 +243,7 @@ export function createApiService(opts: ServiceOptions): ApiService {
     },
     dispose: async () => {
       for (const c of running.values()) c.abort();
+      audits.cancelAll();
       await Promise.all([segmenters.dispose(), attacks.dispose()]);
     },
   };

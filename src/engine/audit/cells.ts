@@ -42,6 +42,8 @@ export interface AttackSetting {
   loss: LossSpec;
   target: 'none' | 'erase';
   options: Record<string, unknown>;
+  /** Dataset names this setting is restricted to (null: all). Not part of the key. */
+  datasets: string[] | null;
 }
 
 export interface TaskImage {
@@ -190,7 +192,7 @@ export function attackSettings(spec: AttackSpec, seeds: readonly number[], where
       throw new PlanError(`${where}: ${(err as Error).message}`);
     }
     for (const seed of seeds) {
-      out.push({ name: spec.name, label: spec.label ?? spec.name, units: spec.units, eps, epsText: epsText(eps, spec.units), domain: spec.domain, seed, budget, loss: spec.loss as LossSpec, target: spec.target, options: spec.options ?? {} });
+      out.push({ name: spec.name, label: spec.label ?? spec.name, units: spec.units, eps, epsText: epsText(eps, spec.units), domain: spec.domain, seed, budget, loss: spec.loss as LossSpec, target: spec.target, options: spec.options ?? {}, datasets: spec.datasets ?? null });
     }
   });
   return out;
@@ -247,6 +249,7 @@ export async function expandPlan(plan: AuditPlan): Promise<Expansion> {
             .filter(({ text }) => text !== undefined)
             .map(({ im, text }) => ({ id: im.id, path: join(d.record.dir, im.path), maskPath: d.ds ? d.ds.maskPath(im.id) : null, imageSha256: im.imageSha256, maskSha256: im.maskSha256, prompt: text }));
           for (const setting of settings) {
+            if (setting.datasets && !setting.datasets.includes(d.name)) continue;
             const first = ordinal;
             ordinal += images.length;
             for (let start = 0; start < images.length; start += B) {

@@ -16,7 +16,7 @@
  *               phrasing stored under the key, one cell each)
  *   attacks     [{ name, eps: [values], units [pixel], domain [model], norm?, alpha?, steps?, restarts [1],
  *                 randomStart [false], schedule [constant], earlyStop [false], loss [dicece 1/1],
- *                 target [none], options? }]
+ *                 target [none], options?, datasets? (only these dataset names) }]
  *               `name` is resolved through src/engine/attacks at run time (audit/attack-registry.ts), so
  *               attack kinds added there need no change here. ε values are numbers or "k/255" strings in
  *               `units`; `units` is a free string checked against the units the engine knows (EPS_UNITS),
@@ -28,18 +28,26 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import * as attacks from '../attacks/index.js';
 import { parseFraction } from '../attacks/budget.js';
 import { UserError } from '../errors.js';
+import { knownAttacks, resolveAttack } from './attack-registry.js';
 
 /** ε units the engine understands; 'pixel' and 'normalised' today (DESIGN.md "Attack semantics"). */
 export const EPS_UNITS: readonly string[] = ['pixel', 'normalised'];
+
+/** Loss kinds of the attack engine (its LOSS_KINDS list where it exports one). */
+export function lossKinds(): readonly string[] {
+  return ((attacks as unknown as { LOSS_KINDS?: readonly string[] }).LOSS_KINDS ?? ['dicece', 'bce', 'dice']) as readonly string[];
+}
 
 /** A radius or step: a number, or a fraction such as "8/255". */
 const Amount = z.union([z.number().nonnegative(), z.string().min(1)]);
 
 const LossSchema = z
   .object({
-    kind: z.enum(['dicece', 'bce', 'dice']).default('dicece'),
+    /** Checked against the losses the engine has (lossKinds()), so new losses need no schema change. */
+    kind: z.string().default('dicece'),
     lambdaDice: z.number().nonnegative().default(1),
     lambdaCe: z.number().nonnegative().default(1),
   })
@@ -67,6 +75,8 @@ export const AttackSpecSchema = z
     target: z.enum(['none', 'erase']).default('none'),
     /** Attack-specific parameters, passed through to the attack and part of the cell key. */
     options: z.record(z.string(), z.unknown()).optional(),
+    /** Run this attack only on these datasets (by folder name); default: every dataset. */
+    datasets: z.array(z.string().min(1)).min(1).optional(),
   })
   .strict();
 
@@ -148,6 +158,8 @@ export function validatePlan(raw: unknown, source = 'the plan'): AuditPlan {
   }
   const plan = r.data;
   plan.attacks.forEach((a, i) => {
+    if (!resolveAttack(a.name)) throw new PlanError(`${source}: attacks.${i}: unknown attack "${a.name}" (known: ${knownAttacks().join(', ')}).`);
+    if (!lossKinds().includes(a.loss.kind)) throw new PlanError(`${source}: attacks.${i}.loss.kind must be one of ${lossKinds().join(', ')}, got "${a.loss.kind}".`);
     if (!EPS_UNITS.includes(a.units)) throw new PlanError(`${source}: attacks.${i}.units must be one of ${EPS_UNITS.join(', ')}, got "${a.units}".`);
     a.eps.forEach((e, j) => amount(e, `${source}: attacks.${i}.eps.${j}`));
     if (a.alpha !== undefined && !(amount(a.alpha, `${source}: attacks.${i}.alpha`) > 0)) throw new PlanError(`${source}: attacks.${i}.alpha must be greater than 0.`);

@@ -1,7 +1,7 @@
 /**
  * Child-process worker of ChildProcessPool (pool.ts): takes tasks over IPC one at a time, runs them with
- * a model it keeps loaded, and sends each TaskResult back. It never touches the store. It exits when the
- * parent disconnects (or dies: the IPC channel closes with it).
+ * a model it keeps loaded, and sends each TaskResult back. It never touches the store. It exits as soon as
+ * the parent disconnects (or dies: the IPC channel closes with it).
  */
 import { executeTask, ModelCache } from './execute.js';
 import type { FromChild, ToChild } from './pool.js';
@@ -21,4 +21,6 @@ process.on('message', (m: ToChild) => {
     })
     .catch((e: unknown) => send({ type: 'error', message: e instanceof Error ? e.message : String(e) }));
 });
-process.on('disconnect', () => void chain.then(() => models?.dispose()).finally(() => process.exit(0)));
+// The parent disconnects when the work is done, or its channel closes because it died or was killed: either
+// way no one will read another result, so exit now (the OS frees the model) rather than finish a task.
+process.on('disconnect', () => process.exit(0));

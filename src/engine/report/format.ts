@@ -29,3 +29,9 @@ export function epsLabel(value: number, units: string): string {
   const whole = Math.abs(k - Math.round(k)) < 1e-6;
   return `${whole ? Math.round(k) : k.toFixed(2)}/255`;
 }
+
+/** "2026-12-01T09:50:12.345Z" → "2026-12-01 09:50:12 UTC"; other text unchanged. */
+export function fmtTime(s: string | null): string {
+  if (!s) return DASH;
+  return s.replace(/(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d+)?Z/g, '$1 $2 UTC');
+}

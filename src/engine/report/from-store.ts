@@ -248,22 +248,27 @@ export function reportDataFromStore(store: AuditStore, opts: StoreReportOptions 
   return data;
 }
 
-/** Worst cells that have stored images: the lowest adversarial Dice first, at most two per group. */
+/**
+ * Worst cells that have stored images, lowest adversarial Dice first: the worst of every model × dataset
+ * comes first (so each dataset is shown), then the rest, at most two per model × dataset × attack.
+ */
 function worstCasesWithImages(store: AuditStore, auditId: string, cells: readonly CellRecord[], k: number): CellRecord[] {
   const byKey = new Map(cells.map((c) => [c.key, c]));
   const examples = store.rows('examples', auditId).map((r) => byKey.get(str(r.cell_key))).filter((c): c is CellRecord => c !== undefined && isAttack(c));
   const d = (c: CellRecord): number => (Number.isNaN(c.metrics.adversarial.dice) ? Infinity : c.metrics.adversarial.dice);
   examples.sort((a, b) => d(a) - d(b) || a.metrics.adversarial.dice - b.metrics.adversarial.dice || (a.key < b.key ? -1 : 1));
+  const firsts = new Map<string, CellRecord>();
+  for (const c of examples) if (!firsts.has(`${c.modelSha256}|${c.datasetKey}`)) firsts.set(`${c.modelSha256}|${c.datasetKey}`, c);
   const perGroup = new Map<string, number>();
   const out: CellRecord[] = [];
-  for (const c of examples) {
+  for (const c of [...firsts.values(), ...examples]) {
     const g = `${c.modelSha256}|${c.datasetKey}|${c.label}`;
-    if ((perGroup.get(g) ?? 0) >= 2) continue;
+    if (out.includes(c) || (perGroup.get(g) ?? 0) >= 2) continue;
     perGroup.set(g, (perGroup.get(g) ?? 0) + 1);
     out.push(c);
     if (out.length >= k) break;
   }
-  return out;
+  return out.sort((a, b) => d(a) - d(b) || (a.key < b.key ? -1 : 1));
 }
 
 function sourceFile(datasets: Row[], images: Row[], c: CellRecord): string | null {

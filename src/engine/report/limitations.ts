@@ -17,7 +17,7 @@ export function describeLimitations(d: ReportData, cells: readonly CellRecord[])
   }
   if (!m.attacks.some((a) => a.norm === 'l2')) out.push('Only L∞ budgets were tested; no L2 attack.');
   if (!names.has('square')) out.push('No black-box (query-only) attack was run; the gradient attacks assume full white-box access.');
-  if (!m.attacks.some((a) => a.target !== 'none')) out.push('No targeted attack (e.g. erasing the lesion from the mask) was run.');
+  if (!m.attacks.some((a) => a.target !== 'none' && a.target !== 'control')) out.push('No targeted attack (e.g. erasing the lesion from the mask) was run.');
   if (!m.attacks.some((a) => a.domain === 'stored')) out.push('Perturbations live on the model input after resizing; none was made in the file\'s own stored values at native resolution ("stored" domain).');
   if (m.seeds.length < 2) out.push('One seed only: the spread of results over random starts was not measured.');
   if (!m.promptModes.some((x) => x.startsWith('every phrasing'))) out.push('Prompt wording was not varied; prompt-only attacks (rephrasing) were not tested.');

@@ -2,6 +2,7 @@
  * The method as data, read from what the store recorded for each cell (params_json: budget, loss, target,
  * domain) and from the plan: one row per attack label, with the parameters it actually ran with.
  */
+import { CONTROL_ATTACKS } from '../audit/analysis.js';
 import type { CellRecord } from '../audit/store.js';
 import { epsLabel } from './format.js';
 import type { AttackMethod, ReportData } from './report-data.js';
@@ -32,6 +33,10 @@ export function describeMethod(plan: unknown, cells: readonly CellRecord[]): Rep
     const b = pr.budget ?? {};
     const eps = [...new Set(g.map((x) => x.eps))].sort((x, y) => x - y);
     const alphas = [...new Set(g.map((x) => (x.params as CellParams).budget?.alpha).filter((a): a is number => a !== undefined))];
+    const control = CONTROL_ATTACKS.includes(c.attack);
+    // FGSM is one step of size ε whatever the budget's step count says; controls take no steps at all.
+    const steps = control ? null : c.attack === 'fgsm' ? 1 : (b.steps ?? null);
+    const alpha = control ? '–' : c.attack === 'fgsm' ? '= ε' : alphas.length ? alphas.map((a) => amountText(a, c.units)).join(', ') : '–';
     return {
       label: c.label,
       name: c.attack,
@@ -39,13 +44,13 @@ export function describeMethod(plan: unknown, cells: readonly CellRecord[]): Rep
       units: c.units,
       domain: c.domain,
       eps: eps.map((e) => amountText(e, c.units)),
-      alpha: alphas.length ? alphas.map((a) => amountText(a, c.units)).join(', ') : '–',
-      steps: b.steps ?? null,
+      alpha,
+      steps,
       restarts: b.restarts ?? 1,
       randomStart: b.randomStart ?? false,
       earlyStop: b.earlyStop ?? false,
-      loss: lossText(pr.loss),
-      target: pr.target ?? 'none',
+      loss: control ? '–' : lossText(pr.loss),
+      target: CONTROL_ATTACKS.includes(c.attack) ? 'control' : (pr.target ?? 'none'),
       schedule: b.schedule ?? 'constant',
     };
   });

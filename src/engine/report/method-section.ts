@@ -9,7 +9,7 @@ import { p, RULES_LAYOUT, td, th } from './styles.js';
 
 export function methodSection(d: ReportData): PdfContent[] {
   const dicom = d.provenance.datasets.some((x) => x.dicom);
-  const targeted = d.method.attacks.some((a) => a.target !== 'none');
+  const targeted = d.method.attacks.some((a) => a.target !== 'none' && a.target !== 'control');
   const stored = d.method.attacks.some((a) => a.domain === 'stored');
   const rows = d.method.attacks.map((a) => [
     td(a.label, { bold: true }),
@@ -20,7 +20,7 @@ export function methodSection(d: ReportData): PdfContent[] {
     td(String(a.restarts)),
     td(`${a.randomStart ? 'random' : 'clean'} start, ${a.schedule}${a.earlyStop ? ', early stop' : ''}`),
     td(a.loss),
-    td(a.target === 'none' ? 'untargeted' : `targeted (${a.target})`),
+    td(a.target === 'none' ? 'untargeted' : a.target === 'control' ? 'control (not an attack)' : `targeted (${a.target})`),
   ]);
   return [
     { text: 'Method', style: 'h1', pageBreak: 'before' },

@@ -1,4 +1,5 @@
 /** What was not tested, and everything needed to reproduce or verify the numbers. */
+import { fmtTime } from './format.js';
 import type { PdfContent } from './pdf-writer.js';
 import type { ReportData } from './report-data.js';
 import { p, RULES_LAYOUT, td, th } from './styles.js';
@@ -36,8 +37,8 @@ export function provenanceSection(d: ReportData, hash: string): PdfContent[] {
       },
       layout: RULES_LAYOUT,
     },
-    { text: 'Timestamps (UTC)', style: 'h2' },
-    { table: { widths: ['auto', '*'], body: pv.timestamps.map((t) => [td(t.label), td(t.value)]) }, layout: RULES_LAYOUT },
+    { text: 'Timestamps', style: 'h2' },
+    { table: { widths: ['auto', '*'], body: pv.timestamps.map((t) => [td(t.label), td(fmtTime(t.value))]) }, layout: RULES_LAYOUT },
     { text: 'Report hash', style: 'h2' },
     { text: hash, style: 'mono', fontSize: 8 },
     p('SHA-256 of the canonical JSON of every figure, table, image and provenance field in this report, as read from the results store.', 'note'),

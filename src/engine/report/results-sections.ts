@@ -104,7 +104,7 @@ export function worstSection(d: ReportData): PdfContent[] {
     p(
       'The cells with the lowest adversarial Dice, one row each: the image the model saw with the ground truth (green), the perturbed ' +
         'image as it would be stored, the clean prediction (yellow), the prediction on the perturbed image (red), and the perturbation ' +
-        'amplified to the full grey range (its scale under the panel). Images are named by content hash, never by file name.',
+        'amplified to the full grey range (its scale under the panel). Images are named by their dataset id, or by content hash for plain and DICOM folders — never by file name.',
     ),
     ...(d.worst.length ? d.worst.flatMap((w, i) => worstRow(w, i)) : [p('No attack cell has finished; there are no worst cases yet.')]),
   ];

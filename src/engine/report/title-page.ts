@@ -1,5 +1,5 @@
 /** Page 1: what was audited (one sentence), the verdict table, and how to check the report. */
-import { DASH, fmt, fmtEstimate, fmtRate } from './format.js';
+import { DASH, fmt, fmtEstimate, fmtRate, fmtTime } from './format.js';
 import type { PdfContent, PdfNode } from './pdf-writer.js';
 import type { ReportData } from './report-data.js';
 import { COLOURS, p, RULES_LAYOUT, td, th } from './styles.js';
@@ -12,7 +12,8 @@ export function scopeSentence(d: ReportData): string {
   const models = uniq(d.provenance.models.map((m) => `${m.name} ${m.version}`));
   const samples = d.verdict.reduce((a, r) => a + r.samples, 0);
   const datasets = d.provenance.datasets.map((x) => `${x.name}${x.split ? ` (${x.split})` : ''}`);
-  const attacks = uniq(d.method.attacks.map((a) => a.label));
+  const attacks = uniq(d.method.attacks.filter((a) => a.target !== 'control').map((a) => a.label));
+  const controls = uniq(d.method.attacks.filter((a) => a.target === 'control' && a.name !== 'clean').map((a) => a.label));
   const eps = d.epsilons.map((e) => e.label);
   const refFree = d.provenance.datasets.filter((x) => x.referenceFree).map((x) => x.name);
   const scoring =
@@ -23,7 +24,7 @@ export function scopeSentence(d: ReportData): string {
         : `, scored against ground truth except ${list(refFree)} (no ground truth: scored against the clean prediction)`;
   return (
     `${list(models)} ${models.length > 1 ? 'were' : 'was'} attacked on ${samples} image–prompt pair${samples === 1 ? '' : 's'} ` +
-    `from ${list(datasets)} with ${list(attacks)} at ε = ${eps.join(', ')} (L∞ unless stated), ` +
+    `from ${list(datasets)} with ${list(attacks)} at ε = ${eps.join(', ')} (L∞ unless stated)${controls.length ? ` and ${list(controls)} as a control` : ''}, ` +
     `${d.method.seeds.length} seed${d.method.seeds.length === 1 ? '' : 's'}` +
     `${scoring}; ` +
     `${d.audit.cellsDone} of ${d.audit.cellsTotal} cells completed.`
@@ -57,6 +58,19 @@ export function verdictTable(d: ReportData): PdfNode {
   };
 }
 
+function glanceTable(d: ReportData): PdfNode {
+  const pv = d.provenance;
+  const rows: Array<[string, string]> = [
+    ['models', pv.models.map((m) => `${m.name} ${m.version} (model.onnx ${m.sha256.slice(0, 12)}…)`).join('; ')],
+    ['data', pv.datasets.map((x) => `${x.name}${x.split ? ` ${x.split} split` : ''}: ${x.images} image${x.images === 1 ? '' : 's'}${x.referenceFree ? ', no ground truth' : ''}`).join('; ')],
+    ['attacks', d.method.attacks.map((a) => `${a.label}${a.steps !== null && a.target !== 'control' ? ` (${a.steps} step${a.steps === 1 ? '' : 's'})` : ''}`).join(', ')],
+    ['cells', `${d.audit.cellsDone} of ${d.audit.cellsTotal} (${d.audit.status}); seeds ${d.method.seeds.join(', ')}`],
+    ['run', `${fmtTime(d.audit.startedAt)} to ${fmtTime(d.audit.finishedAt)} on ${pv.provider}${pv.threads ? `, ${pv.threads} thread${pv.threads === 1 ? '' : 's'}` : ''}`],
+    ['software', `${pv.app.name} ${pv.app.version}${pv.app.commit ? `, commit ${pv.app.commit.slice(0, 12)}` : ''}`],
+  ];
+  return { table: { widths: [60, '*'], body: rows.map(([k, v]) => [td(k, { color: COLOURS.muted }), td(v)]) }, layout: RULES_LAYOUT, margin: [0, 2, 0, 4] };
+}
+
 export function titlePage(d: ReportData, created: string, hash: string): PdfContent[] {
   const headline = d.epsilons.length ? d.epsilons[d.epsilons.length - 1].label : DASH;
   const incomplete = d.audit.cellsDone < d.audit.cellsTotal;
@@ -79,6 +93,8 @@ export function titlePage(d: ReportData, created: string, hash: string): PdfCont
     ),
     { text: 'In one line', style: 'h2' },
     p(`Clean to robust Dice at ε = ${headline}: ${drop.join('; ')}.`),
+    { text: 'At a glance', style: 'h2' },
+    glanceTable(d),
     { text: 'Checking this report', style: 'h2' },
     p(
       `Report hash (SHA-256 of the report data read from the results store): ${hash}. Recompute it with ` +

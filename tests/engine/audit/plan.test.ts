@@ -20,6 +20,7 @@ describe('validatePlan', () => {
     [{ ...minimal, attacks: [{ name: 'pgd', eps: [0.1], units: 'furlongs' }] }, /attacks\.0\.units must be one of pixel, normalised/],
     [{ ...minimal, datasets: [{ kind: 'dataset', name: 'a', path: 'b' }] }, /either `name`/],
     [{ ...minimal, models: [] }, /models/],
+    [{ ...minimal, attacks: [{ name: 'pgd', eps: [0.1], loss: { kind: 'hinge' } }] }, /attacks\.0\.loss\.kind must be one of dicece, bce, dice.*, got "hinge"/],
     [{ ...minimal, extra: 1 }, /Unrecognized key/i],
   ])('rejects a bad plan with a PlanError naming the field (%#)', (plan, message) => {
     expect(() => validatePlan(plan, 'Plan p.json')).toThrow(PlanError);

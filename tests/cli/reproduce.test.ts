@@ -1,12 +1,12 @@
 /**
- * `reproduce --jobs N`: the shards cut whole batches, the metrics survive the trip through JSON, the file
- * is byte-identical to the serial run's, and a failing worker names its shard.
+ * `vlsm-audit reproduce` on the audit engine: --jobs 2 writes the same file as the serial run, a --db
+ * store lets a second run reuse every cell (and still write the same file), and a failing image stops the
+ * run with one line naming the image and attack.
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ImageMetrics } from '../../src/engine/attacks/index.js';
-import { decodeMetrics, encodeMetrics, shardRanges } from '../../src/cli/commands/reproduce-jobs.js';
+import { paperPlan } from '../../src/cli/commands/reproduce.js';
 import { writeTestVlsm } from '../fixtures/test-vlsm.js';
 import { dataPath, repoRoot, skipWithoutData } from '../helpers/data.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -15,59 +15,52 @@ import { runCli } from './run-cli.js';
 const tmp = tempDir();
 afterAll(() => tmp.remove());
 
-describe('shardRanges', () => {
-  it('cuts at multiples of the batch, covers every image once, only the last range ends short', () => {
-    for (const [n, batch, parts] of [[23, 5, 2], [23, 5, 3], [10, 10, 2], [7, 1, 4], [3, 2, 8], [40, 10, 3]]) {
-      const r = shardRanges(n, batch, parts);
-      expect(r.length).toBe(Math.min(parts, Math.ceil(n / batch)));
-      expect(r[0][0]).toBe(0);
-      expect(r.at(-1)?.[1]).toBe(n);
-      r.forEach(([start, end], i) => {
-        expect(start % batch).toBe(0);
-        expect(end).toBeGreaterThan(start);
-        if (i > 0) expect(start).toBe(r[i - 1][1]);
-        if (i < r.length - 1) expect(end % batch).toBe(0);
-      });
-    }
-  });
-
-  it('no images → no shards', () => {
-    expect(shardRanges(0, 10, 2)).toEqual([]);
+describe('paperPlan', () => {
+  it('is the protocol: normalised rows on Kvasir-SEG only, pixel rows 1–16/255, noise 8/255, RGB batches, last iterate', () => {
+    const p = paperPlan({ models: ['m'], dataRoot: '/d', datasets: ['kvasir-seg', 'busi'], steps: 40, batch: 10 });
+    expect(p.execution).toEqual({ batch: 10, levels: 255, channels: 3 });
+    expect(p.attacks.map((a) => [a.name, a.units, a.eps.length, a.datasets ?? null])).toEqual([
+      ['clean', 'pixel', 1, null],
+      ['fgsm', 'normalised', 4, ['kvasir-seg']],
+      ['pgd', 'normalised', 4, ['kvasir-seg']],
+      ['fgsm', 'pixel', 5, null],
+      ['pgd', 'pixel', 5, null],
+      ['noise', 'pixel', 1, null],
+    ]);
+    expect(p.attacks[4].alpha).toBeUndefined(); // the default 2/255, as the paper
+    expect(p.attacks[4]).toMatchObject({ steps: 40, loss: { kind: 'dicece', lambdaDice: 1, lambdaCe: 1 }, options: { bestIterate: false } });
+    expect(p.seeds).toEqual([0]);
   });
 });
 
-describe('encodeMetrics / decodeMetrics', () => {
-  it('keeps NaN, ±Infinity and −0, which plain JSON turns into null and 0', () => {
-    const m = { id: 'a', ssim: NaN, psnr: Infinity, clean: { dice: -0, hausdorff: -Infinity }, success: true } as unknown as ImageMetrics;
-    const back = decodeMetrics(encodeMetrics([[m]]))[0][0] as unknown as typeof m & { clean: { dice: number; hausdorff: number } };
-    expect(back.ssim).toBeNaN();
-    expect(back.psnr).toBe(Infinity);
-    expect(Object.is(back.clean.dice, -0)).toBe(true);
-    expect(back.clean.hausdorff).toBe(-Infinity);
-    expect(back.id).toBe('a');
-    expect(back.success).toBe(true);
-  });
-});
-
-describe.skipIf(skipWithoutData)('vlsm-audit reproduce --jobs', () => {
-  it('--jobs 2 writes the same file as the serial run (film-unet, 3 images in batches of 2 → two shards)', () => {
+describe.skipIf(skipWithoutData)('vlsm-audit reproduce', () => {
+  it('--jobs 2 writes the same file as the serial run; a second run on the same --db reuses every cell', () => {
     // kvasir-seg has the normalised-unit rows as well; 2 PGD steps keep this to ~30 s of CPU
     const args = ['reproduce', '--models', join(repoRoot, 'resources', 'models', 'film-unet'), '--datasets', 'kvasir-seg', '--limit', '3', '--batch', '2', '--steps', '2', '--data', dataPath()];
     const serial = join(tmp.path, 'serial.md');
     const jobs = join(tmp.path, 'jobs.md');
-    const a = runCli([...args, '--out', serial]);
-    expect(a.status).toBe(0);
+    const again = join(tmp.path, 'again.md');
+    const db = join(tmp.path, 'r.sqlite');
+    const a = runCli([...args, '--out', serial, '--db', db]);
+    expect(a.status, a.stderr).toBe(0);
+    expect(a.stderr).toContain('reproduce: 60/60 cells'); // 3 images × 20 rows
     const b = runCli([...args, '--jobs', '2', '--out', jobs]);
-    expect(b.status).toBe(0);
-    expect(b.stderr).toContain('film-unet kvasir-seg 3/3 (');
+    expect(b.status, b.stderr).toBe(0);
     expect(readFileSync(jobs, 'utf8')).toBe(readFileSync(serial, 'utf8'));
     const header = readFileSync(jobs, 'utf8').split('\n')[2];
     expect(header).toContain('--steps 2 --batch 2`'); // the noise row depends on --batch; the file on --jobs does not
     expect(header).not.toContain('--jobs');
+    expect(header).not.toContain('--db');
+    const c = runCli([...args, '--out', again, '--db', db]);
+    expect(c.status, c.stderr).toBe(0);
+    expect(readFileSync(again, 'utf8')).toBe(readFileSync(serial, 'utf8'));
+    expect(c.stderr).toContain('reproduce: 60/60 cells (60 from the store)'); // all from the store
+    const table = readFileSync(serial, 'utf8');
+    expect(table).toContain('### kvasir-seg: 3 test images, prompt key p1');
+    expect(table.match(/^\| (clean|fgsm|pgd|noise) \|/gm)).toHaveLength(20);
   });
 
-  it('a worker that fails (an unreadable image) stops the run with one line naming its shard', () => {
-    // three images, batches of one: shard 1/2 holds image 1, shard 2/2 images 2 and the broken 3
+  it('an unreadable image stops the run with one line naming the image and the attack', () => {
     const src = dataPath('kvasir-seg');
     const ds = join(tmp.path, 'data', 'kvasir-seg');
     mkdirSync(join(ds, 'images'), { recursive: true });
@@ -83,8 +76,7 @@ describe.skipIf(skipWithoutData)('vlsm-audit reproduce --jobs', () => {
     expect(r.status).toBe(1);
     const lines = r.stderr.split('\n').filter((l) => l.includes('vlsm-audit'));
     expect(lines).toHaveLength(1); // on a line of its own, after the progress line
-    expect(lines[0]).toMatch(/^vlsm-audit: shard 2\/2 \(test-vlsm kvasir-seg, test images 2–3\) failed: .+/);
-    expect(lines[0]).toContain(ids[2]);
+    expect(lines[0]).toMatch(new RegExp(`^vlsm-audit: clean 0/255 seed 0 on kvasir-seg/${ids[2]} failed: .+`));
   });
 });
 
