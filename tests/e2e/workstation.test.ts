@@ -249,7 +249,7 @@ describe.skipIf(skipWithoutData || skipWithoutChromium)('workstation in Chromium
     const advAgree = await overlayAgreement(page, 'main', maskFromPng(fromDataUrl(r.value.adversarialMask)));
     expect(advAgree[0] / advAgree[1]).toBeGreaterThan(0.99);
     for (const n of ['Ground truth', 'Clean prediction'] as const) await page.getByLabel(`Show ${n}`).check();
-    await page.getByLabel('Adversarial prediction opacity').fill('0.35');
+    await page.getByLabel('Adversarial prediction style').selectOption('outline');
     await page.getByLabel('Ground truth style').selectOption('outline');
     await page.getByLabel('Clean prediction style').selectOption('outline');
 

@@ -67,7 +67,7 @@ function readNative(src: NativeSource, h: DicomHeader, littleEndian: boolean, fr
     const bit0 = frame * count;
     for (let k = 0; k < count; k++) {
       const b = bit0 + k;
-      out[k] = (at(b >> 3) >> (b & 7)) & 1;
+      out[k] = (at(Math.floor(b / 8)) >> b % 8) & 1; // not b >> 3: int32 wraps past 2^31 bits
     }
     return { samples: out, ...flags };
   }

@@ -15,7 +15,7 @@ export interface PaletteLut {
 function readWords(ds: DataSet, tag: string): Uint16Array | undefined {
   const el = ds.elements[tag];
   if (!el || el.length < 2) return undefined;
-  const n = el.length >> 1;
+  const n = Math.floor(el.length / 2); // not >> 1: a hostile length of 2^31 would turn negative
   const out = new Uint16Array(n);
   for (let i = 0; i < n; i++) out[i] = ds.byteArrayParser.readUint16(ds.byteArray, el.dataOffset + 2 * i);
   return out;

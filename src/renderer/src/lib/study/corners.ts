@@ -1,5 +1,5 @@
 /** The four-corner text overlay of a viewer, from a frame's DICOM descriptor; anonymised on request. */
-import type { FramePixelsInfo } from '../../../../engine/api/contract';
+import type { FramePixelsInfo } from '../../../../engine/api/contract.js';
 
 export interface CornerText {
   topLeft: string[];

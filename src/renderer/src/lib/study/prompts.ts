@@ -1,5 +1,5 @@
 /** The model's prompts that fit what is open: its dataset when known, else the DICOM modality. */
-import type { ModelSummary } from '../../../../engine/api/contract';
+import type { ModelSummary } from '../../../../engine/api/contract.js';
 
 const BY_MODALITY: Record<string, string[]> = {
   US: ['busi'],

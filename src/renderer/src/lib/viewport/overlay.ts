@@ -4,7 +4,16 @@
  * and drawn through the viewport's image → canvas transform, so overlays follow zoom and pan exactly and
  * a mask at the model's resolution covers the same image area as the image itself. No Cornerstone here.
  */
-import type { ImageTransform } from './stack-viewer';
+import { divergingColour } from './colour';
+
+export interface ImageTransform {
+  /** Canvas (CSS pixel) position of image coordinate (0,0) (top-left corner of the first pixel). */
+  originX: number;
+  originY: number;
+  /** Canvas pixels per image pixel along x and y. */
+  scaleX: number;
+  scaleY: number;
+}
 
 export interface MaskLayer {
   key: string;
@@ -60,12 +69,6 @@ function maskCanvas(l: MaskLayer): HTMLCanvasElement {
         d[4 * i + 3] = 255;
       }
   });
-}
-
-/** Diverging blue–white–red: t in [−1, 1]. */
-export function divergingColour(t: number): [number, number, number] {
-  const a = Math.min(1, Math.abs(t));
-  return t >= 0 ? [255, Math.round(255 * (1 - a)), Math.round(255 * (1 - a))] : [Math.round(255 * (1 - a)), Math.round(255 * (1 - a)), 255];
 }
 
 function heatCanvas(l: HeatLayer): HTMLCanvasElement {

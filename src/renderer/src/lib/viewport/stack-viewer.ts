@@ -7,20 +7,15 @@ import { Enums, type StackViewport, type Types } from '@cornerstonejs/core';
 import { Enums as ToolEnums, PanTool, StackScrollTool, ToolGroupManager, WindowLevelTool, ZoomTool } from '@cornerstonejs/tools';
 import { getEngine } from './engine';
 import { getImage, type ViewImage } from './images';
+import type { ImageTransform } from './overlay';
+
+export type { ImageTransform };
 
 export interface Voi {
   center: number;
   width: number;
 }
 
-export interface ImageTransform {
-  /** Canvas (CSS pixel) position of image coordinate (0,0) (top-left corner of the first pixel). */
-  originX: number;
-  originY: number;
-  /** Canvas pixels per image pixel along x and y. */
-  scaleX: number;
-  scaleY: number;
-}
 
 export interface StackViewer {
   readonly id: string;
