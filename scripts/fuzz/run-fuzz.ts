@@ -97,8 +97,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
           count(res.outcome === 'decoded' ? 'decoded' : `rejected: ${reason(res.message)}`);
         }
       } catch (e) {
-        if (e instanceof JobError && e.code === 'timeout' && e.limit !== undefined && e.limit < hangMs) count('stopped: size-scaled time bound');
-        else if (e instanceof JobError) failures.push(`${label}: ${e.code === 'timeout' ? 'hang' : e.code}: ${e.message}`);
+        if (e instanceof JobError && e.reason === 'timeout' && e.limit !== undefined && e.limit < hangMs) count('stopped: size-scaled time bound');
+        else if (e instanceof JobError) failures.push(`${label}: ${e.reason === 'timeout' ? 'hang' : e.reason}: ${e.message}`);
         else failures.push(`${label}: ${(e as Error).name}: ${(e as Error).message}`);
       }
     };

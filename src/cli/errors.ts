@@ -7,7 +7,6 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { isUserError, UserError } from '../engine/errors.js';
-import { JobError } from '../engine/jobs/errors.js';
 
 export { isUserError };
 
@@ -25,7 +24,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
     try {
       await fn(...args);
     } catch (e) {
-      if (isUserError(e) || e instanceof JobError) {
+      if (isUserError(e)) {
         process.stderr.write(`vlsm-audit: ${e.message}\n`);
         process.exitCode = 1;
         return;

@@ -65,7 +65,7 @@ export class AttackService {
         { signal: deps.signal, onProgress: (p) => deps.progress(p.stage, p.message, p.fraction), label: `attack on ${deps.imagePath}` },
       );
     } catch (e) {
-      if (e instanceof JobError && e.code === 'cancelled') throw new ApiError('cancelled', 'The attack was cancelled; nothing was kept.');
+      if (e instanceof JobError && e.reason === 'cancelled') throw new ApiError('cancelled', 'The attack was cancelled; nothing was kept.');
       if (e instanceof JobError) throw new ApiError('runtime', `The attack stopped: ${e.message}`);
       // Errors cross the process boundary by name; give the user-facing ones their codes back.
       const name = (e as Error).name;

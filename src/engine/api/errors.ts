@@ -4,7 +4,6 @@
  * sentence; anything else is a bug, logged with its stack and reported as `internal` without internals.
  */
 import { UserError, type UserErrorCode } from '../errors.js';
-import { JobError } from '../jobs/errors.js';
 import type { ApiErrorBody, ApiErrorCode } from './contract.js';
 
 // Every user-error code is one the contract knows (a compile-time check, no second list).
@@ -17,7 +16,6 @@ export class ApiError extends UserError {
 
 export function toErrorBody(call: string, e: unknown, log: (msg: string, err: unknown) => void = defaultLog): ApiErrorBody {
   if (e instanceof UserError) return { code: codeIsApiCode(e.code), message: e.message };
-  if (e instanceof JobError) return { code: 'runtime', message: e.message };
   const errno = (e as NodeJS.ErrnoException | null)?.code;
   // Node's own text is not passed on: it names the resolved path, which may be a symlink's target.
   if (errno === 'ENOENT') return { code: 'not-found', message: `A file needed by ${call} was not found.` };

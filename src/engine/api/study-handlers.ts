@@ -22,7 +22,7 @@ async function inWorker<K extends TaskName>(task: K, args: TaskArgs<K>, ctx: Cal
     return await decodePool().run(task, args, { signal: ctx.signal, onProgress: (p) => ctx.progress(p.stage, p.message, p.fraction), label: what, timeoutMs });
   } catch (e) {
     if (!(e instanceof JobError)) throw e;
-    if (e.code === 'cancelled') throw new ApiError('cancelled', `Stopped ${what}.`);
+    if (e.reason === 'cancelled') throw new ApiError('cancelled', `Stopped ${what}.`);
     throw new ApiError('decode-failed', `${what} failed: ${e.message}`);
   }
 }

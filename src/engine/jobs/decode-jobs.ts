@@ -53,15 +53,15 @@ async function decodeJob<K extends TaskName>(task: K, args: TaskArgs<K>, path: s
     return await decodePool().run(task, args, { ...opts, label: `decoding ${path}` });
   } catch (e) {
     if (!(e instanceof JobError)) throw e;
-    if (e.code === 'timeout') {
+    if (e.reason === 'timeout') {
       const s = Math.round((e.limit ?? decodeLimits().timeoutMs) / 100) / 10;
       throw new ImageDecodeError(`${path}: decoding took longer than ${s} s and was stopped; the file is corrupt or too complex for its size`);
     }
-    if (e.code === 'memory') {
+    if (e.reason === 'memory') {
       const mb = e.limit ?? decodeLimits().memoryMb;
       throw new ImageDecodeError(`${path}: decoding needed more than ${mb} MB of memory and was stopped; the file is corrupt or too large (limit: VLSM_DECODE_MEMORY_MB)`);
     }
-    if (e.code === 'crashed') throw new ImageDecodeError(`${path}: the decoder crashed on this file; it is corrupt or not supported (${e.message})`);
+    if (e.reason === 'crashed') throw new ImageDecodeError(`${path}: the decoder crashed on this file; it is corrupt or not supported (${e.message})`);
     throw e;
   }
 }

@@ -45,7 +45,7 @@ describe('JobPool', () => {
     const e = await rejection(p.run('selftest:run', { kind: 'spin', ms: 60_000 }));
     clearInterval(tick);
     expect(e).toBeInstanceOf(JobError);
-    expect((e as JobError).code).toBe('timeout');
+    expect((e as JobError).reason).toBe('timeout');
     expect(e.message).toMatch(/did not finish within 0\.6 s/);
     expect(callerTicks).toBeGreaterThan(3); // the caller's event loop ran during the spin
   });
@@ -53,7 +53,7 @@ describe('JobPool', () => {
   it('lets a task tighten its time bound but never extend it', async () => {
     const p = pool({ timeoutMs: 60_000 });
     const e = await rejection(p.run('selftest:run', { kind: 'deadline', limitMs: 300, ms: 60_000 }));
-    expect((e as JobError).code).toBe('timeout');
+    expect((e as JobError).reason).toBe('timeout');
     expect((e as JobError).limit).toBe(300);
     const q = pool({ timeoutMs: 800 });
     const f = await rejection(q.run('selftest:run', { kind: 'deadline', limitMs: 120_000, ms: 60_000 }));
@@ -63,7 +63,7 @@ describe('JobPool', () => {
   it('kills a worker whose resident memory passes the bound', async () => {
     const p = pool({ memoryMb: 300, timeoutMs: 60_000 });
     const e = await rejection(p.run('selftest:run', { kind: 'allocate', mb: 4000, stepMb: 32 }));
-    expect((e as JobError).code).toBe('memory');
+    expect((e as JobError).reason).toBe('memory');
     expect(e.message).toMatch(/more than 300 MB/);
     expect(p.stats().peakRssMb).toBeGreaterThan(300);
     expect(p.stats().peakRssMb).toBeLessThan(1500); // polled every 50 ms: caught long before 4000 MB
@@ -73,7 +73,7 @@ describe('JobPool', () => {
     const p = pool();
     expect(await p.run('selftest:run', { kind: 'count' })).toBe(1);
     const e = await rejection(p.run('selftest:run', { kind: 'exit', code: 3 }));
-    expect((e as JobError).code).toBe('crashed');
+    expect((e as JobError).reason).toBe('crashed');
     expect(e.message).toMatch(/exit code 3/);
     expect(await p.run('selftest:run', { kind: 'count' })).toBe(1);
   });
@@ -102,23 +102,23 @@ describe('JobPool', () => {
       },
     });
     const e = await rejection(job);
-    expect((e as JobError).code).toBe('cancelled');
+    expect((e as JobError).reason).toBe('cancelled');
     expect(seen).toHaveLength(2);
     expect(await p.run('selftest:run', { kind: 'count' })).toBe(1);
     const pre = new AbortController();
     pre.abort();
-    expect(((await rejection(p.run('selftest:run', { kind: 'count' }, { signal: pre.signal }))) as JobError).code).toBe('cancelled');
+    expect(((await rejection(p.run('selftest:run', { kind: 'count' }, { signal: pre.signal }))) as JobError).reason).toBe('cancelled');
   });
 
   it('queues beyond maxWorkers, refuses beyond maxQueue and rejects waiting jobs on close', async () => {
     const p = pool({ maxWorkers: 1, maxQueue: 1 });
     const first = p.run('selftest:run', { kind: 'sleep', ms: 300 });
     const second = p.run('selftest:run', { kind: 'count' });
-    expect(((await rejection(p.run('selftest:run', { kind: 'count' }))) as JobError).code).toBe('queue-full');
+    expect(((await rejection(p.run('selftest:run', { kind: 'count' }))) as JobError).reason).toBe('queue-full');
     await first;
     expect(await second).toBe(2); // ran after the first, in the same worker
     const running = p.run('selftest:run', { kind: 'sleep', ms: 60_000 });
     await p.close();
-    expect(((await rejection(running)) as JobError).code).toBe('closed');
+    expect(((await rejection(running)) as JobError).reason).toBe('closed');
   });
 });
