@@ -12,7 +12,7 @@ Refuses (exit 3) when the BLAS library actually loaded is the reference BLAS: De
 links libblas.so.3, which is the unoptimised reference implementation unless an optimised one (e.g.
 libopenblas0-pthread) is installed; a ViT-B/16 forward is then ~15× slower and a ratio against it is
 meaningless. torch.__config__.show() says BLAS_INFO=generic for Debian's build in both cases (it is a
-build setting), so the check reads the library mapped into the process.
+build setting), so the check finds the library that actually provides sgemm_ in the process.
 """
 from __future__ import annotations
 
@@ -33,12 +33,27 @@ from training.losses import dice_ce  # noqa: E402
 
 
 def blas_library() -> tuple[str, bool]:
-    """(path of the BLAS mapped into this process, whether it is an optimised one)."""
+    """(library that provides sgemm_ to this process, whether it is an optimised one). Found by resolving
+    the symbol torch's BLAS calls bind to and looking its address up in /proc/self/maps: the mapped file
+    names alone mislead (OpenBLAS's liblapack.so.3 maps libopenblas beside a reference libblas.so.3)."""
+    import ctypes
+
     a = torch.ones(64, 64)
     _ = a @ a  # make sure the BLAS is loaded
-    libs = sorted({line.split()[-1] for line in open("/proc/self/maps") if re.search(r"blas|mkl|blis", line.split()[-1], re.I)})
-    optimised = [p for p in libs if re.search(r"openblas|mkl|blis", p, re.I)]
-    return (optimised[0] if optimised else (libs[0] if libs else "none found")), bool(optimised)
+    try:  # the libblas.so.3 torch already loaded (Debian's torch links it); RTLD_NOLOAD loads nothing new
+        addr = ctypes.cast(ctypes.CDLL("libblas.so.3", mode=os.RTLD_NOLOAD).sgemm_, ctypes.c_void_p).value or 0
+    except (OSError, AttributeError):
+        # no shared libblas (e.g. a pip torch with MKL or OpenBLAS built in): trust the build setting
+        info = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+        name = info.group(1) if info else "unknown"
+        return f"built in (BLAS_INFO={name})", name in ("mkl", "open", "openblas", "blis", "accelerate")
+    for line in open("/proc/self/maps"):
+        parts = line.split()
+        lo, hi = (int(v, 16) for v in parts[0].split("-"))
+        if lo <= addr < hi and len(parts) >= 6:
+            path = parts[-1]
+            return path, bool(re.search(r"openblas|mkl|blis|atlas", path, re.I))
+    return "unknown", False
 
 
 def main() -> None:
