@@ -2,7 +2,8 @@
  * Worst-case evaluation evidence (docs/attacks.md): per test image and model, PGD-40 (α = 2/255, DiceCE
  * λ = 1/1, seed 0) read at its last iterate and at its best iterate from ONE run (the best-iterate run
  * reports the last candidate through onCandidate), then the attack ensemble (DEFAULT_ENSEMBLE, 20 APGD
- * steps per member) whose first member, APGD-DiceCE, runs on every image and gives the APGD column.
+ * steps per member) whose first member, APGD with the soft Dice loss, runs on every image and gives the
+ * APGD column.
  * Per image and member the Dice is recorded, to check that the ensemble is never weaker than any member.
  * The prompt is one text for every image (default "polyp", --prompt), as in the acceptance command.
  * Costs are counted by the model (image-gradient and image-forward passes) and timed on the wall clock.
@@ -65,7 +66,7 @@ function summarise(file: string): void {
     const pm = mean(g.map((r) => r.ms.pgd));
     line('PGD-40 last iterate', g.map((r) => r.pgdLast), pg, pf, pm);
     line('PGD-40 best iterate (same run)', g.map((r) => r.pgdBest), pg, pf, pm);
-    line('APGD-DiceCE 20 (ensemble member 1)', g.map((r) => r.apgd), NaN, NaN, NaN);
+    line(`${memberName(DEFAULT_ENSEMBLE[0])} 20 (ensemble member 1)`, g.map((r) => r.apgd), NaN, NaN, NaN);
     line('ensemble (5 × APGD-20)', g.map((r) => r.ensemble), mean(g.map((r) => r.passes.ensemble.gradient)), mean(g.map((r) => r.passes.ensemble.forward)), mean(g.map((r) => r.ms.ensemble)));
     const weaker = g.filter((r) => Object.values(r.members).some((d) => d < r.ensemble)).length;
     const winners = new Map<string, number>();
