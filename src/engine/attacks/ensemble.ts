@@ -114,6 +114,8 @@ export async function ensemble(model: AttackModel, batch: AttackBatch, opts: Ens
       loss: { ...opts.loss, kind: member.loss },
       target: opts.target && (images.length === B ? opts.target : pick(opts.target, images, plane)),
       bestIterate: true,
+      // members see a subset of the batch: per-candidate callbacks would index the wrong images
+      onCandidate: undefined,
     };
     const res =
       member.attack === 'apgd'
