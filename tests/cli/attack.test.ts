@@ -89,5 +89,37 @@ describe.skipIf(skipWithoutData || !existsSync(join(filmUnet, 'model.onnx')))('a
     expect(j.adversarial.dice).toBeLessThan(0.5 * j.clean.dice);
     expect(j.linf255).toBeLessThanOrEqual(8);
     expect(j.steps).toBe(40);
+    // the kept image is the best iterate, and metrics.json says at which step it was found
+    const m = JSON.parse(readFileSync(join(tmp.path, 'film', 'metrics.json'), 'utf8'));
+    expect(m.selection).toBe('best-iterate');
+    expect(m.kept.step).toBeGreaterThanOrEqual(1);
+    expect(m.kept.step).toBeLessThanOrEqual(40);
+  });
+
+  it('--attack ensemble on the first Kvasir test image at 8/255: Dice < ½ clean, metrics.json names the member kept', () => {
+    const first = JSON.parse(readFileSync(dataPath('kvasir-seg', 'splits.json'), 'utf8')).test[0] as string;
+    const out = join(tmp.path, 'ensemble');
+    // the first two members of the default list keep the test short; the full default is measured in docs/attacks.md
+    const r = runCli(['attack', '--model', filmUnet, '--image', dataPath('kvasir-seg', 'images', `${first}.jpg`), '--mask', dataPath('kvasir-seg', 'masks', `${first}.png`), '--prompt', 'polyp', '--attack', 'ensemble', '--members', 'apgd-dice,apgd-masked-bce', '--steps', '20', '--eps', '8/255', '--out', out, '--json']);
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.adversarial.dice).toBeLessThan(0.5 * j.clean.dice);
+    expect(j.linf255).toBeLessThanOrEqual(8);
+    const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(m.attack).toBe('ensemble');
+    expect(m.members).toEqual(['apgd-dice', 'apgd-masked-bce']);
+    expect(m.members).toContain(m.kept.member);
+    expect(m.steps).toBeLessThanOrEqual(40);
+  });
+
+  it('ensemble flags are checked: --members only with the ensemble, known names only; --last-iterate only for PGD', () => {
+    const base = ['attack', '--model', filmUnet, '--image', dataPath('kvasir-seg', 'images', `${kvasirId}.jpg`), '--prompt', 'polyp', '--out', join(tmp.path, 'bad')];
+    const a = runCli([...base, '--attack', 'pgd', '--members', 'apgd-dice']);
+    expect(a.status).toBe(1);
+    expect(a.stderr).toMatch(/--members is for --attack ensemble/);
+    const b = runCli([...base, '--attack', 'ensemble', '--members', 'apgd-hinge']);
+    expect(b.stderr).toMatch(/--members: Ensemble member "apgd-hinge"/);
+    const c = runCli([...base, '--attack', 'apgd', '--last-iterate']);
+    expect(c.stderr).toMatch(/--last-iterate is for the PGD family/);
   });
 });

@@ -5,7 +5,8 @@
  * three units. Writes, at the image's own size: clean-mask.png, adv-mask.png, perturbation.png
  * (grey 0.5 + Δ·A), adversarial.png (PNG/JPEG input: exactly the stored adversarial pixels; DICOM: a
  * display rendering with the original window, for viewing) and metrics.json; `--export-dicom DIR` writes
- * DIR/adversarial.dcm (src/engine/imaging/dicom-export.ts).
+ * DIR/adversarial.dcm (src/engine/imaging/dicom-export.ts) and DIR/predictions-seg.dcm, a DICOM SEG of the
+ * clean and adversarial predictions over it (src/engine/imaging/dicom-seg.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,6 +15,7 @@ import { loadStoredImage, storedToRaster, unitScale } from '../../engine/attacks
 import { allUnits, BudgetUnitError, describeUnits, parseEps, type EpsSpec } from '../../engine/attacks/domain/units.js';
 import { dice, iou } from '../../engine/metrics/overlap.js';
 import { exportAdversarialDicom } from '../../engine/imaging/dicom-export.js';
+import { exportPredictionSeg } from '../../engine/imaging/dicom-seg.js';
 import { encodeMaskPng, encodePng, loadMask } from '../../engine/imaging/index.js';
 import { loadModelPackage } from '../../engine/model/index.js';
 import { UsageError } from '../errors.js';
@@ -95,13 +97,20 @@ export async function runStoredAttack(o: StoredCliOptions): Promise<void> {
   const epsLine = describeUnits(r.eps);
   const derivation = `vlsm-audit ${res.attack} (${res.targeted ? 'targeted' : 'untargeted'}), stored domain, ${budget.norm === 'linf' ? 'Linf' : 'L2'} eps = ${epsLine}, ` +
     `${res.iterations} steps, loss ${loss.kind}, seed ${seed}, prompt "${o.prompt}", model ${pkg.manifest.name} ${pkg.manifest.version} sha256 ${pkg.sha256}`;
-  let exported: { path: string; sopInstanceUid: string; seriesInstanceUid: string } | undefined;
+  let exported: { path: string; sopInstanceUid: string; seriesInstanceUid: string; seg: string } | undefined;
   if (o.exportDicom) {
     const e = exportAdversarialDicom({ original: image.bytes, stored: r.adversarial, derivation, window: image.windowFromFile ? undefined : image.window });
     mkdirSync(o.exportDicom, { recursive: true });
     const path = join(o.exportDicom, 'adversarial.dcm');
     writeFileSync(path, e.bytes);
-    exported = { path: resolve(path), sopInstanceUid: e.sopInstanceUid, seriesInstanceUid: e.seriesInstanceUid };
+    // the two predictions as a DICOM SEG over the adversarial image (frame 1 clean, frame 2 adversarial)
+    const seg = exportPredictionSeg({
+      image: e.bytes, algorithm: `${pkg.manifest.name} ${pkg.manifest.version}`, description: o.prompt,
+      masks: [{ label: 'clean prediction', data: r.cleanMask.data }, { label: 'adversarial prediction', data: r.adversarialMask.data }],
+    });
+    const segPath = join(o.exportDicom, 'predictions-seg.dcm');
+    writeFileSync(segPath, seg.bytes);
+    exported = { path: resolve(path), sopInstanceUid: e.sopInstanceUid, seriesInstanceUid: e.seriesInstanceUid, seg: resolve(segPath) };
   }
   const units = (u: ReturnType<typeof allUnits>) => ({ su: r6(u.su), HU: u.HU === null ? null : r6(u.HU), modality: r6(u.modality), w255: r6(u.w255) });
   const refLabel = res.referenceKind === 'ground-truth' ? 'ground truth' : 'clean prediction';

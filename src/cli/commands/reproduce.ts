@@ -250,7 +250,9 @@ Segmentation* (arXiv:2505.02971), CLIPSeg with adapters on Kvasir-SEG. Their pro
 (one step of size ε) and PGD (α = 2/255, ${s.steps} steps, no random start), DiceCE loss (λ_dice = λ_ce = 1),
 ε in their normalised units (after (x − mean)/std) at 0.01, 0.03, 0.1, 0.5. Added here: the same attacks
 with ε in pixel units (1–16/255, DESIGN.md "Attack semantics"), uniform noise at 8/255 as a control,
-quantisation, seeds, bootstrap confidence intervals and robust Dice.
+quantisation, seeds, bootstrap confidence intervals and robust Dice. PGD here keeps its **last iterate**
+(Madry's PGD, as in the paper); elsewhere the attacks keep the best iterate, and the worst-case
+evaluation (best iterate, APGD, the attack ensemble) is in docs/attacks.md.
 
 How to read the tables:
 - Dice and IoU are per image at the model's input resolution (the resolution the attack ran at), against

@@ -70,7 +70,10 @@ export function linfNorm(eps: readonly number[]): Norm {
       }
     },
     step(grad, alpha, s) {
-      return Float32Array.from(grad, (g, i) => Math.sign(g) * alpha[channelOf(i, s)]);
+      const out = new Float32Array(grad.length);
+      const plane = s.height * s.width;
+      for (let i = 0; i < grad.length; i++) out[i] = Math.sign(grad[i]) * alpha[Math.floor(i / plane) % s.channels];
+      return out;
     },
     randomStart(rng, s) {
       return Float32Array.from({ length: s.batch * s.channels * s.height * s.width }, (_, i) => (2 * rng.next() - 1) * eps[channelOf(i, s)]);

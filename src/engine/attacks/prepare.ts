@@ -49,7 +49,9 @@ export function resizeMask(mask: MaskView, width: number, height: number): Uint8
 
 /** Logits → 0/1 masks with the model's threshold (σ(z) > t, the segmenter's rule). */
 export function masksFromLogits(logits: Float32Array, threshold: number): Uint8Array {
-  return Uint8Array.from(logits, (z) => (1 / (1 + Math.exp(-z)) > threshold ? 1 : 0));
+  const out = new Uint8Array(logits.length);
+  for (let i = 0; i < logits.length; i++) out[i] = 1 / (1 + Math.exp(-logits[i])) > threshold ? 1 : 0;
+  return out;
 }
 
 export async function prepareBatch(model: AttackModel, items: readonly BatchItem[], opts: PrepareOptions = {}): Promise<AttackBatch> {

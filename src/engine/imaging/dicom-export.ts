@@ -16,37 +16,9 @@
  * Single-frame images only.
  */
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
+import { dcmjs, readDicomDict, type DcmDataset as Dataset, type DcmDict as DicomDictLike } from './dcmjs.js';
 import { ImageDecodeError } from './errors.js';
 import type { VoiWindow } from './types.js';
-
-interface Element {
-  vr: string;
-  Value?: unknown[];
-  InlineBinary?: string;
-}
-type Dataset = Record<string, Element>;
-interface DicomDictLike {
-  meta: Dataset;
-  dict: Dataset;
-  write(options?: Record<string, unknown>): ArrayBuffer;
-}
-interface Dcmjs {
-  data: {
-    DicomMessage: { readFile(buffer: ArrayBuffer, options?: Record<string, unknown>): DicomDictLike };
-    DicomDict: new (meta: Dataset) => DicomDictLike;
-  };
-  log: { setLevel(level: string): void };
-}
-
-let dcmjs: Dcmjs | undefined;
-function lib(): Dcmjs {
-  if (!dcmjs) {
-    dcmjs = createRequire(import.meta.url)('dcmjs') as Dcmjs;
-    dcmjs.log.setLevel('error'); // its dictionary warnings ("Invalid vr type xs") are not the user's concern
-  }
-  return dcmjs;
-}
 
 export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 /** The documented UID root of every UID this project creates: 2.25 (UUID-derived, PS3.5 B.2). */
@@ -108,11 +80,10 @@ export function asciiText(text: string): string {
 const XS_TAGS = ['00280106', '00280107', '00280108', '00280109', '00280120', '00280121'];
 
 export function exportAdversarialDicom(o: DicomExportOptions): DicomExport {
-  const { data } = lib();
+  const { data } = dcmjs();
   let parsed: DicomDictLike;
   try {
-    const b = o.original;
-    parsed = data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer, { ignoreErrors: true });
+    parsed = readDicomDict(o.original);
   } catch (e) {
     throw new ImageDecodeError(`The original DICOM file cannot be re-read for export (${e instanceof Error ? e.message : String(e)}).`, { cause: e });
   }
