@@ -90,9 +90,11 @@ function pilResizeOp(c: GraphContext, x: string, dims: readonly number[], mode: 
     for (let o = 0; o < outLen; o++) m[o * inLen + Math.min(Math.floor((o + 0.5) * (inLen / outLen)), inLen - 1)] = 1;
     return m;
   };
-  const mw = transposeMatrix(axis(inW, outW), outW, inW);
-  const rows = c.op('MatMul', [x, c.floats(mw, [inW, outW])]);
-  return c.op('MatMul', [c.floats(axis(inH, outH), [outH, inH]), rows]);
+  // horizontal pass first, each pass only when that size changes, clamped to [0,1] after each (Pillow
+  // clamps to a byte; bicubic/lanczos overshoot at edges) — as pil-resize.ts does at inference
+  const clamp = (y: string): string => c.op('Clip', [y, c.scalar(0), c.scalar(1)]);
+  const rows = inW === outW ? x : clamp(c.op('MatMul', [x, c.floats(transposeMatrix(axis(inW, outW), outW, inW), [inW, outW])]));
+  return inH === outH ? rows : clamp(c.op('MatMul', [c.floats(axis(inH, outH), [outH, inH]), rows]));
 }
 
 function resize(c: GraphContext, x: string, dims: readonly number[], mode: PreprocessChain['resample']): string {
