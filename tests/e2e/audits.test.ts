@@ -2,8 +2,8 @@
  * The Audits page end to end in headless Chromium against `vlsm-audit serve`: build a plan in the form
  * (the generated test model on real Kvasir-SEG test images, FGSM and 3-step PGD at 8/255), run it with
  * live progress, browse the results (sort the table, curves, a cell's figures, open it in the viewer with
- * its ground truth), export the CSV and the PDF (read back with pdftotext); then cancel a second audit
- * mid-run and resume it to the end. Run with `npm run test:e2e`.
+ * its ground truth), export the CSV and the PDF (read back with pdftotext); cancel a second audit mid-run
+ * and resume it to the end; run a plan opened from a file. Run with `npm run test:e2e`.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -138,6 +138,24 @@ describe.skipIf(skipWithoutData || skipWithoutPoppler)('Audits page against vlsm
     await expect.poll(progressState, { timeout: 170_000, interval: 500 }).toBe('done');
     expect(await page.getByTestId('audit-progress').textContent()).toContain('12/12 cells');
     await expect.poll(() => page.getByTestId('results-table').locator('tbody tr').count()).toBe(12);
+  });
+
+  it('runs a plan opened from a file', async () => {
+    const plan = {
+      version: 1,
+      name: 'from-file',
+      models: [join(tmp.path, 'models', 'test-vlsm')],
+      dataRoot,
+      datasets: [{ kind: 'dataset', name: 'kvasir-seg', split: 'test', limit: 1 }],
+      prompts: [{ mode: 'fixed', text: 'polyp' }],
+      attacks: [{ name: 'fgsm', eps: ['4/255', '8/255'] }],
+    };
+    await page.getByLabel('Plan file').setInputFiles({ name: 'from-file.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(plan)) });
+    await page.getByText('Using from-file.json').waitFor();
+    await page.getByLabel('Results store').fill(join(tmp.path, 'third.sqlite'));
+    await page.getByRole('button', { name: 'Run audit' }).click();
+    await expect.poll(progressState, { timeout: 120_000, interval: 500 }).toBe('done');
+    await expect.poll(() => page.getByTestId('results-table').locator('tbody tr').count()).toBe(2);
     expect(problems).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { loadPlan } from '../../engine/audit/plan.js';
 import { runQueuedAudit } from '../../engine/audit/queue.js';
 import { runAudit, type AuditProgress, type AuditSummary } from '../../engine/audit/runner.js';
+import { writeReport } from '../../engine/report/index.js';
 import { action, parsePositiveInt, UsageError } from '../errors.js';
 import { addRuntimeFlags } from '../options.js';
 
@@ -20,6 +21,7 @@ interface AuditCliOptions {
   provider: 'auto' | 'cpu' | 'cuda';
   threads?: number;
   graphCache?: string;
+  report?: string;
 }
 
 export function registerAudit(program: Command): void {
@@ -31,7 +33,8 @@ export function registerAudit(program: Command): void {
     .option('--resume', 'continue the audit this store already holds (finished cells are kept, not re-run)')
     .option('--jobs <n>', 'local workers: 1 runs in this process, N > 1 in N child processes (1 thread each)', parsePositiveInt('jobs'), 1)
     .option('--queue <url>', 'enqueue on Redis (redis://host:port) for `vlsm-audit worker` processes and collect their results')
-    .option('--json', 'progress and the summary as JSON lines on stdout');
+    .option('--json', 'progress and the summary as JSON lines on stdout')
+    .option('--report <file>', 'when the audit is done, write its PDF report there (as `vlsm-audit report`)');
   addRuntimeFlags(cmd)
     .option('--graph-cache <dir>', 'folder for built gradient graphs', '.cache/gradient-graphs')
     .action(action(runAuditCommand));
@@ -91,4 +94,10 @@ async function runAuditCommand(planFile: string, o: AuditCliOptions): Promise<vo
   if (o.json) process.stdout.write(`${JSON.stringify({ event: 'done', ...s, cellsPerMinute: Number.isFinite(perMin) ? perMin : null })}\n`);
   else process.stdout.write(`audit "${s.name}" ${s.status}: ${s.ran} cells run${s.resumed ? `, ${s.resumed} resumed` : ''}, ${s.total} in the plan, ${fmtSeconds(s.seconds)}${Number.isFinite(perMin) ? ` (${perMin.toFixed(1)} cells/min)` : ''}; results in ${s.db}\n`);
   if (s.status !== 'done') process.exitCode = 130;
+  else if (o.report) {
+    // The report reads the store just written, like `vlsm-audit report --db … --audit …` (docs/report.md).
+    const r = await writeReport(o.report, { db: s.db, auditId: s.auditId });
+    if (o.json) process.stdout.write(`${JSON.stringify({ event: 'report', out: o.report, hash: r.hash, auditId: r.auditId })}\n`);
+    else process.stdout.write(`report written to ${o.report}; report hash ${r.hash}\n`);
+  }
 }

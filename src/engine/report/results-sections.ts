@@ -35,6 +35,9 @@ export async function curvesSection(d: ReportData): Promise<PdfContent[]> {
   ];
 }
 
+/** Breakdown tables are long: estimate and interval on one line keeps them to one row each. */
+const oneLine = (s: string): string => s.replace('\n', ' ');
+
 function breakdownTable(keyTitle: string, attackedTitle: string, rows: BreakdownRow[]): PdfNode {
   return {
     table: {
@@ -48,9 +51,9 @@ function breakdownTable(keyTitle: string, attackedTitle: string, rows: Breakdown
           td(r.model),
           td(r.dataset),
           td(String(r.clean.n), { alignment: 'right' }),
-          td(fmtEstimate(r.clean), { alignment: 'right' }),
-          td(fmtEstimate(r.attacked), { alignment: 'right' }),
-          td(fmtRate(r.success), { alignment: 'right' }),
+          td(oneLine(fmtEstimate(r.clean)), { alignment: 'right' }),
+          td(oneLine(fmtEstimate(r.attacked)), { alignment: 'right' }),
+          td(oneLine(fmtRate(r.success)), { alignment: 'right' }),
         ]),
       ],
     },

@@ -91,6 +91,16 @@ export function titlePage(d: ReportData, created: string, hash: string): PdfCont
         `images that some attack at ε = ${headline} broke (${d.method.success}).`,
       'note',
     ),
+    ...(d.provenance.datasets.some((x) => x.referenceFree)
+      ? [
+          p(
+            `Reference-free rows (${list(d.provenance.datasets.filter((x) => x.referenceFree).map((x) => x.name))}) have no ground truth: each prediction ` +
+              `is compared with the model's own clean prediction, so their clean Dice is 1 by construction and a drop measures how much ` +
+              `the attack changes the output, not how accurate either output is.`,
+            'note',
+          ),
+        ]
+      : []),
     { text: 'In one line', style: 'h2' },
     p(`Clean to robust Dice at ε = ${headline}: ${drop.join('; ')}.`),
     { text: 'At a glance', style: 'h2' },
