@@ -52,6 +52,9 @@ describe.skipIf(skipWithoutData)('workstation calls', () => {
     expect(gt.segments[0].slices.map((s) => s.index)).toEqual([0, 1, 2]);
     expect(gt.segments[0].slices.every((s) => s.area > 30_000)).toBe(true);
 
+    const segAsImage = await service.dispatch('image:pixels', { path: dataPath('dicom', 'dcmqi', 'liver.dcm') });
+    expect(!segAsImage.ok && segAsImage.error.message).toMatch(/is a DICOM Segmentation; open it as ground truth/);
+
     const notGt = await service.dispatch('groundtruth:open', { path: first, slices });
     expect(notGt).toMatchObject({ ok: false, error: { code: 'decode-failed' } });
     expect(!notGt.ok && notGt.error.message).toMatch(/neither a DICOM SEG nor an RTSTRUCT/);
