@@ -2,12 +2,13 @@
  * Electron main process — thin: hardens the session, opens one window and registers the API handler
  * table (src/engine/api) on IPC. All behaviour lives in the engine.
  */
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, screen } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApiService, type ApiService } from '../engine/api/handlers.js';
 import { openFileDialog } from './dialogs.js';
 import { handle } from './ipc.js';
+import { loadWindowState, saveWindowState } from './window-state.js';
 import { APP_ORIGIN, defaultSession, guardWebContents, hardenSession, registerAppScheme, serveRenderer } from './security.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -23,9 +24,13 @@ function isTrustedUrl(url: string): boolean {
 }
 
 function createWindow(): BrowserWindow {
+  // The window comes back where the user left it (size, position, maximised).
+  const stateFile = join(app.getPath('userData'), 'window-state.json');
+  const state = loadWindowState(stateFile, screen.getAllDisplays().map((d) => d.workArea));
   const win = new BrowserWindow({
-    width: 1280,
-    height: 860,
+    width: state.width,
+    height: state.height,
+    ...(state.x !== undefined && state.y !== undefined ? { x: state.x, y: state.y } : {}),
     title: 'VLSM Audit',
     show: false,
     webPreferences: {
@@ -41,7 +46,11 @@ function createWindow(): BrowserWindow {
       spellcheck: false,
     },
   });
-  win.once('ready-to-show', () => win.show());
+  win.once('ready-to-show', () => {
+    if (state.maximized) win.maximize();
+    win.show();
+  });
+  win.on('close', () => saveWindowState(stateFile, { ...win.getNormalBounds(), maximized: win.isMaximized() }));
   void win.loadURL(devServer ?? `${APP_ORIGIN}/index.html`);
   return win;
 }

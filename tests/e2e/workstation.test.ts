@@ -128,7 +128,13 @@ describe.skipIf(skipWithoutData || skipWithoutChromium)('workstation in Chromium
     page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (m) => {
       // Readback hints come from this test's own getImageData calls; WebGL performance notes from SwiftShader.
-      if ((m.type() === 'error' || m.type() === 'warning') && !/Canvas2D: Multiple readback|GPU stall|WebGL|GL Driver|swiftshader/i.test(m.text())) problems.push(m.text());
+      // HTTP failures are judged below by URL and status; the browser also logs each one to the console.
+      if ((m.type() === 'error' || m.type() === 'warning') && !/Canvas2D: Multiple readback|GPU stall|WebGL|GL Driver|swiftshader|Failed to load resource/i.test(m.text())) problems.push(m.text());
+    });
+    page.on('response', (r) => {
+      // Provoked on purpose: a missing file (404) and a cancelled attack (409) answer as API error envelopes.
+      const provoked = r.url().includes('/api/call/') && [404, 409].includes(r.status());
+      if (r.status() >= 400 && !provoked) problems.push(`${r.status()} ${r.url()}`);
     });
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('request', (r) => {
@@ -157,7 +163,7 @@ describe.skipIf(skipWithoutData || skipWithoutChromium)('workstation in Chromium
     // Window/level: the lung preset (key 2), then a drag.
     await vp.click();
     await page.keyboard.press('2');
-    await expect.poll(() => page.getByTestId('main-voi').textContent()).toBe('W 1500 L -600');
+    await expect.poll(() => page.getByTestId('main-voi').textContent(), { timeout: 30_000 }).toBe('W 1500 L -600');
     const lung = await grab(vp);
     expect(changed(before, lung)).toBeGreaterThan(20_000);
     const box = (await vp.boundingBox())!;
@@ -165,7 +171,7 @@ describe.skipIf(skipWithoutData || skipWithoutChromium)('workstation in Chromium
     await page.mouse.down();
     await page.mouse.move(box.x + box.width / 2 + 120, box.y + box.height / 2 + 60, { steps: 6 });
     await page.mouse.up();
-    await expect.poll(() => page.getByTestId('main-voi').textContent()).not.toBe('W 1500 L -600');
+    await expect.poll(() => page.getByTestId('main-voi').textContent(), { timeout: 30_000 }).not.toBe('W 1500 L -600');
     expect(changed(lung, await grab(vp))).toBeGreaterThan(20_000);
 
     // Slices: the wheel and the arrow key move through the sorted series, and the image changes.
@@ -198,7 +204,7 @@ describe.skipIf(skipWithoutData || skipWithoutChromium)('workstation in Chromium
     expect(gt.ok).toBe(true);
     if (!gt.ok) return;
     const slice = gt.value.segments[0].slices.find((s) => s.index === 2)!; // the viewer is on image 3
-    await expect.poll(() => page.getByTestId('main-overlay').getAttribute('data-drawn-layers')).toMatch(/^gt:/);
+    await expect.poll(() => page.getByTestId('main-overlay').getAttribute('data-drawn-layers'), { timeout: 30_000 }).toMatch(/^gt:/);
     const [agree, total, drawn] = await overlayAgreement(page, 'main', maskFromPng(fromDataUrl(slice.png)));
     expect(drawn).toBeGreaterThan(10_000);
     expect(agree / total).toBeGreaterThan(0.995);
@@ -213,7 +219,7 @@ describe.skipIf(skipWithoutData || skipWithoutChromium)('workstation in Chromium
     // The CT's SEG must not follow the study to another image.
     expect(await page.getByTestId('gt-meta').textContent()).toContain('None');
     await openPath('Mask file (PNG/JPEG)', maskFile);
-    await expect.poll(() => page.getByTestId('gt-meta').textContent()).toContain(`mask ${KVASIR}.png`);
+    await expect.poll(() => page.getByTestId('gt-meta').textContent(), { timeout: 30_000 }).toContain(`mask ${KVASIR}.png`);
     expect(await page.getByLabel('Model package').inputValue()).toMatch(/film-unet$/);
     await page.getByRole('textbox', { name: 'Prompt' }).fill('polyp');
     await page.getByLabel('Kind').selectOption('pgd');
@@ -265,7 +271,7 @@ describe.skipIf(skipWithoutData || skipWithoutChromium)('workstation in Chromium
     const out = join(tmp, 'export');
     mkdirSync(out);
     await openPath('Export result to folder', out);
-    await expect.poll(() => page.getByTestId('progress-text').textContent()).toContain('Exported 7 files');
+    await expect.poll(() => page.getByTestId('progress-text').textContent(), { timeout: 30_000 }).toContain('Exported 7 files');
     expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).metrics.adversarial.dice).toBe(m.adversarial.dice);
   });
 
@@ -293,7 +299,7 @@ describe.skipIf(skipWithoutData || skipWithoutChromium)('workstation in Chromium
   it('shows one clear banner for a file that does not exist', async () => {
     for (let i = 0; i < 2; i++) await openPath('Image or DICOM file', '/nonexistent/study.png');
     const banner = page.getByRole('alert').filter({ hasText: 'Could not open the study.' });
-    await expect.poll(() => banner.count()).toBe(1); // repeated failures replace, not pile up
+    await expect.poll(() => banner.count(), { timeout: 30_000 }).toBe(1); // repeated failures replace, not pile up
     expect(await banner.textContent()).toContain('"/nonexistent/study.png" does not exist');
     await page.getByRole('button', { name: 'Dismiss: Could not open the study.' }).click();
   });
@@ -339,7 +345,7 @@ describe.skipIf(skipWithoutData || skipWithoutChromium)('workstation in Chromium
       await openPath('Image or DICOM file', dataPath('kvasir-seg', 'images', `${KVASIR}.jpg`));
       await expect.poll(() => page.getByTestId('main-text-tl').textContent(), { timeout: 30_000 }).toContain(`${KVASIR}.jpg`);
       await openPath('Mask file (PNG/JPEG)', dataPath('kvasir-seg', 'masks', `${KVASIR}.png`));
-      await expect.poll(() => page.getByTestId('gt-meta').textContent()).toContain(`mask ${KVASIR}.png`);
+      await expect.poll(() => page.getByTestId('gt-meta').textContent(), { timeout: 30_000 }).toContain(`mask ${KVASIR}.png`);
       await page.getByRole('textbox', { name: 'Prompt' }).fill('polyp');
       await page.getByRole('button', { name: 'Run attack' }).click();
       await page.getByTestId('metrics-card').waitFor({ timeout: 300_000 });

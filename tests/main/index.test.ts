@@ -3,6 +3,8 @@
  * protocol (CSP header, no escaping the renderer folder), the request filter wiring, permission denial and
  * the navigation guards — everything that can be checked without the Electron binary.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 
 type Listener = (...args: unknown[]) => void;
@@ -27,6 +29,7 @@ vi.mock('electron', () => {
       h.windows.push(this as never);
     }
     once() {}
+    on() {}
     isDestroyed() {
       return false;
     }
@@ -43,7 +46,9 @@ vi.mock('electron', () => {
       isPackaged: false,
       getVersion: () => '0.0.0-test',
       getAppPath: () => process.cwd(),
+      getPath: () => join(tmpdir(), 'vlsm-main-test-user-data'),
     },
+    screen: { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] },
     BrowserWindow,
     dialog: { showOpenDialog: async () => ({ canceled: true, filePaths: [] }) },
     ipcMain: { handle: (ch: string) => h.ipcChannels.push(ch), removeHandler: () => undefined },

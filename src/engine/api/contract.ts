@@ -333,6 +333,11 @@ export const calls = {
     }),
     result: attackResult,
   },
+  'model:card': {
+    summary: "The model package's card (its README.md: training data, licence, measured metrics), as text.",
+    args: z.strictObject({ dir: localPath('dir') }),
+    result: z.object({ text: z.string().nullable() }),
+  },
   'attacks:list': {
     summary: 'The attack kinds the engine runs, with their default budget (ε and α in k/255, steps).',
     args: z.strictObject({}),

@@ -3,6 +3,8 @@
  * and result restore/export. Split from handlers.ts so the table there stays readable; every path goes
  * through the same path policy first.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { decodePool, JobError, type TaskArgs, type TaskName, type TaskResult } from '../jobs/index.js';
 import { listAttacks, type AttackService } from './attack-run.js';
 import type { CallName } from './contract.js';
@@ -11,7 +13,7 @@ import { ApiError } from './errors.js';
 import type { CallContext, Handler } from './handlers.js';
 import type { PathPolicy } from './paths.js';
 
-type StudyCalls = 'study:scan' | 'image:pixels' | 'groundtruth:open' | 'attack:run' | 'attacks:list' | 'job:cancel' | 'result:get' | 'result:export';
+type StudyCalls = 'study:scan' | 'image:pixels' | 'groundtruth:open' | 'attack:run' | 'attacks:list' | 'model:card' | 'job:cancel' | 'result:get' | 'result:export';
 
 const pngUrl = (bytes: Uint8Array): string => `data:image/png;base64,${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}`;
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
@@ -63,6 +65,16 @@ export function createStudyHandlers(
       const maskPath = args.maskPath ? await policy.checkFile(args.maskPath, 'mask') : null;
       if (ctx.requestId === null) ctx.progress('starting', 'Started without a requestId: it cannot be cancelled');
       return extra.attacks.run(args, { modelDir, imagePath, maskPath, threads, signal: ctx.signal, progress: ctx.progress });
+    },
+
+    async 'model:card'({ dir }) {
+      const real = await policy.checkDir(dir, 'model');
+      try {
+        const text = await readFile(join(real, 'README.md'), 'utf8');
+        return { text: text.length > 64_000 ? `${text.slice(0, 64_000)}\n…` : text };
+      } catch {
+        return { text: null };
+      }
     },
 
     async 'attacks:list'() {

@@ -9,6 +9,7 @@ import { parseDicomBytes } from '../imaging/dicom-parse.js';
 import { sniffFormat } from '../imaging/sniff.js';
 import { minMaxWindow } from '../imaging/voi.js';
 import { readDescriptor, type DicomDescriptor } from './dicom-meta.js';
+import { SEG_SOP_CLASSES } from './scan.js';
 
 export interface FramePixels {
   path: string;
@@ -87,6 +88,11 @@ export async function loadFramePixels(path: string, frame = 0): Promise<FramePix
         descriptor: null,
       };
     }
+  }
+  // A segmentation is ground truth, not a picture to attack: say where it belongs instead of showing bits.
+  const sop = parseDicomBytes(bytes, path).dataSet.string('x00080016')?.replace(/\0/g, '').trim();
+  if (sop && SEG_SOP_CLASSES.has(sop)) {
+    throw new ImageDecodeError(`${path}: is a DICOM Segmentation; open it as ground truth (the DICOM SEG or RTSTRUCT field) on the series it annotates`);
   }
   const study = await decodeDicom(bytes, { path });
   if (!Number.isInteger(frame) || frame < 0 || frame >= study.frames) {

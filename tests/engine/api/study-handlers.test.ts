@@ -8,7 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiResult, CallResult } from '../../../src/engine/api/contract.js';
 import { createApiService, type ApiService } from '../../../src/engine/api/handlers.js';
 import { closeDecodePool } from '../../../src/engine/jobs/index.js';
-import { dataPath, skipWithoutData } from '../../helpers/data.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dataPath, repoRoot, skipWithoutData } from '../../helpers/data.js';
 
 function value<T>(r: ApiResult<unknown>): T {
   if (!r.ok) throw new Error(`expected ok, got ${r.error.code}: ${r.error.message}`);
@@ -49,8 +52,21 @@ describe.skipIf(skipWithoutData)('workstation calls', () => {
     expect(gt.segments[0].slices.map((s) => s.index)).toEqual([0, 1, 2]);
     expect(gt.segments[0].slices.every((s) => s.area > 30_000)).toBe(true);
 
+    const segAsImage = await service.dispatch('image:pixels', { path: dataPath('dicom', 'dcmqi', 'liver.dcm') });
+    expect(!segAsImage.ok && segAsImage.error.message).toMatch(/is a DICOM Segmentation; open it as ground truth/);
+
     const notGt = await service.dispatch('groundtruth:open', { path: first, slices });
     expect(notGt).toMatchObject({ ok: false, error: { code: 'decode-failed' } });
     expect(!notGt.ok && notGt.error.message).toMatch(/neither a DICOM SEG nor an RTSTRUCT/);
+  });
+
+  it('model:card returns the package README (the card) and null for a package without one', async () => {
+    const card = value<CallResult<'model:card'>>(await service.dispatch('model:card', { dir: join(repoRoot, 'resources', 'models', 'film-unet') }));
+    expect(card.text).toMatch(/film-unet/);
+    expect(card.text).toMatch(/non-commercial/i);
+    const empty = mkdtempSync(join(tmpdir(), 'vlsm-nocard-'));
+    const none = value<CallResult<'model:card'>>(await service.dispatch('model:card', { dir: empty }));
+    rmSync(empty, { recursive: true });
+    expect(none.text).toBeNull();
   });
 });
