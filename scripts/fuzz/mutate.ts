@@ -4,20 +4,12 @@
  * Everything is a pure function of the seed, so a failing case is reproduced from (seed, case index).
  */
 import { crc32 } from 'node:zlib';
+import { mulberry32 } from '../../src/engine/metrics/random.js';
 
 export type Rng = () => number;
 
-/** mulberry32: small, fast, good enough to pick mutations. */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's one mulberry32 (src/engine/metrics/random.ts): mutations are a pure function of the seed. */
+export const rng = (seed: number): Rng => mulberry32(seed);
 
 const int = (r: Rng, n: number): number => Math.floor(r() * n);
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[int(r, xs.length)];
