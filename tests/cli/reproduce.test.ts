@@ -58,7 +58,7 @@ describe.skipIf(skipWithoutData)('vlsm-audit reproduce', () => {
     const table = readFileSync(serial, 'utf8');
     expect(table).toContain('### kvasir-seg: 3 test images, prompt key p1');
     expect(table.match(/^\| (clean|fgsm|pgd|noise) \|/gm)).toHaveLength(20);
-  });
+  }, 600_000);
 
   it('an unreadable image stops the run with one line naming the image and the attack', () => {
     const src = dataPath('kvasir-seg');

@@ -126,12 +126,17 @@ export async function runQueuedAudit(plan: AuditPlan, o: QueueAuditOptions): Pro
     }
     while (store.countCells(x.auditId) < x.cellsTotal && !o.signal?.aborted) {
       let collected = 0;
-      for (const job of (await queue.getCompleted(0, 199)) as Job[]) {
-        const task = job.id ? byJob.get(job.id) : undefined;
-        if (!task) continue; // another audit's job, or one stored before this session
-        progress.add(storeTaskResult(store, task, decodeResult(String(job.returnvalue)), sessionId, plan.store.worstExamples));
-        await job.remove();
-        collected++;
+      // page through every completed job: other audits' jobs may sit in the same queue before ours
+      for (let start = 0; ; start += 200) {
+        const page = (await queue.getCompleted(start, start + 199)) as Job[];
+        if (page.length === 0) break;
+        for (const job of page) {
+          const task = job.id ? byJob.get(job.id) : undefined;
+          if (!task) continue; // another audit's job, or one stored before this session
+          progress.add(storeTaskResult(store, task, decodeResult(String(job.returnvalue)), sessionId, plan.store.worstExamples));
+          await job.remove();
+          collected++;
+        }
       }
       for (const job of (await queue.getFailed(0, 199)) as Job[]) {
         const task = job.id ? byJob.get(job.id) : undefined;
