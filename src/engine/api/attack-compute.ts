@@ -4,7 +4,7 @@
  * progress per step, and return the answer plus the files an export writes. Attack kinds, budgets and
  * defaults come from the CLI's `attack` (src/cli/commands/attack.ts) so both accept the same kinds.
  */
-import { ATTACKS, budgetFromFlags, perturbationImage, runNamedAttack, type AttackName } from '../../cli/commands/attack.js';
+import { ATTACKS, budgetFromFlags, DEFAULT_ATTACK_LOSS, perturbationImage, runNamedAttack, type AttackName } from '../../cli/commands/attack.js';
 import { createAttackModel, prepareBatch, toInterleaved, type AttackModel } from '../attacks/index.js';
 import { encodeMaskPng, encodePng, loadImage, type BinaryMask } from '../imaging/index.js';
 import { loadModelPackage } from '../model/index.js';
@@ -33,7 +33,7 @@ export interface AttackJobResult {
 /** Every attack kind with the defaults the CLI would use for it. */
 export function listAttacks(): { name: string; norm: string; eps255: number; alpha255: number; steps: number }[] {
   return ATTACKS.map((name) => {
-    const { budget } = budgetFromFlags({ attack: name, units: 'pixel', loss: 'dicece', lambdaDice: '1', lambdaCe: '1', seed: '0' });
+    const { budget } = budgetFromFlags({ attack: name, units: 'pixel', loss: DEFAULT_ATTACK_LOSS, lambdaDice: '1', lambdaCe: '1', seed: '0' });
     return { name, norm: budget.norm, eps255: r6(budget.eps * 255), alpha255: r6(budget.alpha * 255), steps: budget.steps };
   });
 }
@@ -53,7 +53,7 @@ export function planAttack(args: ParsedArgs<'attack:run'>) {
       restarts: args.restarts ?? 1,
       randomStart: args.randomStart ?? false,
       units: 'pixel',
-      loss: 'dicece',
+      loss: DEFAULT_ATTACK_LOSS,
       lambdaDice: '1',
       lambdaCe: '1',
       seed: String(args.seed ?? 0),

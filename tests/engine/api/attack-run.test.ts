@@ -47,16 +47,15 @@ describe.skipIf(skipWithoutData)('attack:run', () => {
     seed: 0,
   };
 
-  // Acceptance (issue 10) asks adversarial Dice < ½ clean; plain PGD measured 0.4743 vs 0.9109 (½ = 0.4554) on
-  // 2026-12-01. Keeping the best iterate (another issue) is what closes the gap; this test checks the
-  // damage is real and in budget, and prints the ratio.
+  // Acceptance (issue 10): adversarial Dice < ½ clean with the default loss (soft Dice; with DiceCE PGD stalls at
+  // 0.4733 vs 0.9109, ½ = 0.4554, because it trades true positives for false-positive area).
   it('PGD 8/255 on the first Kvasir test image lowers Dice within budget, with progress per step, and restores/exports', async () => {
     const r = value<AttackResultInfo>(await service.dispatch('attack:run', args, { requestId: 'acc-1' }));
     console.log(`attack:run ${FIRST}: clean Dice ${r.metrics.clean.dice}, adversarial Dice ${r.metrics.adversarial.dice}, L∞ ${r.metrics.linf255}/255, ratio ${(r.metrics.adversarial.dice / r.metrics.clean.dice).toFixed(4)}, ${r.ms} ms`);
     expect(r.referenceKind).toBe('ground-truth');
     expect(r.metrics.linf255).toBeLessThanOrEqual(8);
     expect(r.metrics.clean.dice).toBeGreaterThan(0.5);
-    expect(r.metrics.adversarial.dice).toBeLessThan(r.metrics.clean.dice * 0.75);
+    expect(r.metrics.adversarial.dice).toBeLessThan(r.metrics.clean.dice * 0.5);
     expect(r.perturbationMax255).toBeLessThanOrEqual(8 + 1e-4);
     const steps = events.filter((e) => e.requestId === 'acc-1' && e.stage === 'attacking');
     expect(steps.length).toBe(40);

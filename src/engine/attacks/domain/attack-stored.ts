@@ -73,7 +73,8 @@ export interface StoredAttackResult {
   result: AttackResult;
 }
 
-const DEFAULT_LOSS: LossSpec = { kind: 'dicece', lambdaDice: 1, lambdaCe: 1 };
+// soft Dice, as the CLI's attack default (DiceCE can stall by trading true positives for false-positive area)
+const DEFAULT_LOSS: LossSpec = { kind: 'dice', lambdaDice: 1, lambdaCe: 1 };
 
 export async function attackStored(pkg: ModelPackage, req: StoredAttackRequest, runtime: AttackModelOptions = {}): Promise<StoredAttackResult> {
   const img = req.image;
