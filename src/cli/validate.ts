@@ -6,7 +6,6 @@
  */
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseFraction } from '../engine/attacks/budget.js';
 import { UsageError } from './errors.js';
 
 const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
@@ -57,20 +56,4 @@ export function prepareOutFile(path: string, flag = '--out', example = 'result')
   checkWritable(parent, flag, path);
 }
 
-/**
- * A radius or weight given as k/255 or a decimal, ≥ 0. With `atMostOne` (L∞ radii in pixel units, where
- * the image spans [0,1]) a value above 1 is refused: it cannot mean anything, and "8" surely meant 8/255.
- */
-export function parseRadius(flag: string, text: string, atMostOne: boolean): number {
-  const t = text.trim();
-  if (t.startsWith('-') && parseFraction(t.slice(1)) > 0) {
-    throw new UsageError(`${flag} is negative (${t}); give a value ≥ 0, e.g. 8/255.`);
-  }
-  const v = parseFraction(t);
-  if (!(v >= 0)) throw new UsageError(`${flag} must be a number or a fraction like 8/255, got "${text}".`);
-  if (atMostOne && v > 1) {
-    const advice = t.includes('/') ? `it is ${+v.toFixed(4)}; give at most 255/255, e.g. 8/255` : `did you mean ${t}/255?`;
-    throw new UsageError(`${flag} ${t} is more than 1, the whole [0,1] intensity range the radius is measured in; ${advice}`.replace(/([^?])$/, '$1.'));
-  }
-  return v;
-}
+export { parseRadius } from '../engine/attacks/settings.js';

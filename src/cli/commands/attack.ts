@@ -7,30 +7,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
-  ATTACK_KINDS,
   createAttackModel,
   DEFAULT_ENSEMBLE,
   ENSEMBLE_STEPS,
-  isAttackKind,
-  kindNorm,
   LOSS_KINDS,
-  makeBudget,
   memberName,
-  parseFraction,
-  parseMembers,
-  pgd,
   prepareBatch,
-  runAttackKind,
   toInterleaved,
-  type AttackKind,
-  type EnsembleMember,
-  type EnsembleOptions,
-  type AttackBatch,
-  type AttackModel,
-  type AttackOptions,
-  type AttackResult,
-  type Budget,
-  type LossSpec,
 } from '../../engine/attacks/index.js';
 import { resizeMask, type BatchItem } from '../../engine/attacks/prepare.js';
 import type { Dataset } from '../../engine/data/dataset.js';
@@ -40,38 +23,22 @@ import { loadModelPackage } from '../../engine/model/index.js';
 import { action, parsePositiveInt, UsageError } from '../errors.js';
 import { addRuntimeFlags } from '../options.js';
 import { modelDomainEps, runStoredAttack } from './attack-stored.js';
-import { parseRadius, prepareOutDir } from '../validate.js';
+import { prepareOutDir } from '../validate.js';
 import { registerPrompts } from './prompts.js';
 import { registerReproduce } from './reproduce.js';
 import { registerUap } from './uap.js';
 
-export const ATTACKS = ATTACK_KINDS;
+export {
+  ATTACKS,
+  budgetFromFlags,
+  DEFAULT_ATTACK_LOSS,
+  perturbationImage,
+  runNamedAttack,
+  type AttackName,
+  type BudgetFlags,
+} from '../../engine/attacks/settings.js';
+import { ATTACKS, budgetFromFlags, DEFAULT_ATTACK_LOSS, perturbationImage, runNamedAttack, type BudgetFlags } from '../../engine/attacks/settings.js';
 
-/**
- * The loss of a single attack when none is named. Soft Dice (MONAI semantics) attacks the audited metric
- * itself; DiceCE stays available (and is the paper protocol's loss): on the first Kvasir-SEG test image
- * PGD-40 at 8/255 with DiceCE stalls at Dice 0.473 (area 0.28 → 0.75) where soft Dice reaches 0.
- */
-export const DEFAULT_ATTACK_LOSS = 'dice';
-export type AttackName = AttackKind;
-
-export interface BudgetFlags {
-  attack: string;
-  eps?: string;
-  alpha?: string;
-  steps?: number;
-  restarts?: number;
-  randomStart?: boolean;
-  units: string;
-  loss: string;
-  lambdaDice: string;
-  lambdaCe: string;
-  seed: string;
-  /** Ensemble members, e.g. "apgd-masked-bce,apgd-js-prr" (default DEFAULT_ENSEMBLE). */
-  members?: string;
-  /** Keep the last iterate instead of the best (PGD family). */
-  lastIterate?: boolean;
-}
 
 /** Help text of the flags whose defaults a command sets itself (uap: 1/255, 5 epochs). */
 export interface AttackFlagHelp {
@@ -95,52 +62,6 @@ export function addAttackFlags(cmd: Command, defaultAttack?: string, help: Parti
     .option('--seed <n>', 'seed of every random choice (recorded in the results)', '0')
     .option('--members <list>', `ensemble members <apgd|pgd>-<loss>[-prr], comma-separated (default ${DEFAULT_ENSEMBLE.map(memberName).join(',')})`)
     .option('--last-iterate', 'keep the last iterate of each restart instead of the best one (Madry’s PGD; gradient attacks of the PGD family)');
-}
-
-/** k/255 or a decimal ≥ 0; `atMostOne` for L∞ radii in pixel units (src/cli/validate.ts). */
-function positiveNumber(name: string, v: string, atMostOne = false): number {
-  return parseRadius(`--${name}`, v, atMostOne);
-}
-
-export function budgetFromFlags(f: BudgetFlags): { attack: AttackName; budget: Budget; loss: LossSpec; seed: number; members?: EnsembleMember[]; bestIterate: boolean } {
-  if (!isAttackKind(f.attack)) throw new UsageError(`--attack must be one of ${ATTACKS.join(', ')}, got "${f.attack}".`);
-  const attack = f.attack;
-  if (!['pixel', 'normalised'].includes(f.units)) throw new UsageError(`--units must be pixel or normalised, got "${f.units}".`);
-  if (!(LOSS_KINDS as readonly string[]).includes(f.loss)) throw new UsageError(`--loss must be one of ${LOSS_KINDS.join(', ')}, got "${f.loss}".`);
-  const seed = Number(f.seed);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed must be an integer from 0 to 4294967295, got "${f.seed}".`);
-  const l2 = kindNorm(attack) === 'l2';
-  const isEnsemble = attack === 'ensemble' || attack === 'ensemble-l2';
-  if (f.members !== undefined && !isEnsemble) throw new UsageError('--members is for --attack ensemble (or ensemble-l2) only.');
-  if (f.lastIterate && (isEnsemble || attack.startsWith('apgd') || attack === 'square')) throw new UsageError(`--last-iterate is for the PGD family; ${attack} always keeps its best candidate.`);
-  let members: EnsembleMember[] | undefined;
-  try {
-    members = f.members !== undefined ? parseMembers(f.members, LOSS_KINDS) : undefined;
-  } catch (e) {
-    throw new UsageError(`--members: ${(e as Error).message}`);
-  }
-  if (l2 && f.units === 'normalised') throw new UsageError('--units normalised exists for L∞ attacks only (the paper’s convention).');
-  const linfPixel = !l2 && f.units === 'pixel';
-  const eps = f.eps !== undefined ? positiveNumber('eps', f.eps, linfPixel) : l2 ? 0.5 : 8 / 255;
-  const alpha = f.alpha !== undefined ? positiveNumber('alpha', f.alpha, linfPixel) : l2 ? eps / 5 : 2 / 255;
-  if (!(alpha > 0)) throw new UsageError('--alpha must be greater than 0.');
-  const steps = f.steps ?? (attack === 'square' ? 1000 : isEnsemble ? ENSEMBLE_STEPS : 40);
-  const budget = makeBudget({ norm: l2 ? 'l2' : 'linf', eps, alpha, steps, restarts: f.restarts ?? 1, randomStart: !!f.randomStart, units: f.units as Budget['units'] });
-  const loss: LossSpec = { kind: f.loss as LossSpec['kind'], lambdaDice: positiveNumber('lambda-dice', f.lambdaDice), lambdaCe: positiveNumber('lambda-ce', f.lambdaCe) };
-  return { attack, budget, loss, seed, ...(members ? { members } : {}), bestIterate: !f.lastIterate };
-}
-
-export function runNamedAttack(name: AttackName, model: AttackModel, batch: AttackBatch, opts: EnsembleOptions): Promise<AttackResult> {
-  if ((name === 'segpgd') && opts.target) throw new UsageError('segpgd is untargeted; use --attack pgd (or cospgd) with --target.');
-  return runAttackKind(name, model, batch, opts);
-}
-
-/** Grey 0.5 + δ·A with A = 0.5 / max|δ| (so the largest change is black or white); A is returned. */
-export function perturbationImage(clean: Float32Array, adv: Float32Array): { data: Float32Array; amplification: number } {
-  let max = 0;
-  for (let i = 0; i < clean.length; i++) max = Math.max(max, Math.abs(adv[i] - clean[i]));
-  const amplification = max > 0 ? 0.5 / max : 1;
-  return { data: Float32Array.from(clean, (c, i) => 0.5 + (adv[i] - c) * amplification), amplification };
 }
 
 const r6 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x);

@@ -2,9 +2,9 @@
  * The work of one `attack:run`, meant to run inside a job worker (src/engine/jobs): load the model (kept
  * warm for the worker's next job), decode the image and its ground truth, run the named attack with
  * progress per step, and return the answer plus the files an export writes. Attack kinds, budgets and
- * defaults come from the CLI's `attack` (src/cli/commands/attack.ts) so both accept the same kinds.
+ * defaults come from src/engine/attacks/settings.ts, as for the CLI's `attack`, so both accept the same kinds.
  */
-import { ATTACKS, budgetFromFlags, DEFAULT_ATTACK_LOSS, perturbationImage, runNamedAttack, type AttackName } from '../../cli/commands/attack.js';
+import { ATTACKS, budgetFromFlags, DEFAULT_ATTACK_LOSS, perturbationImage, runNamedAttack, type AttackName } from '../attacks/settings.js';
 import { createAttackModel, prepareBatch, toInterleaved, type AttackModel } from '../attacks/index.js';
 import { encodeMaskPng, encodePng, loadImage, type BinaryMask } from '../imaging/index.js';
 import { loadModelPackage } from '../model/index.js';
