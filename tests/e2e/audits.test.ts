@@ -100,9 +100,9 @@ describe.skipIf(skipWithoutData || skipWithoutPoppler)('Audits page against vlsm
     expect(await page.getByTestId('cell-detail').locator('img').count()).toBe(5);
     await page.screenshot({ path: join(repoRoot, 'test-results', 'e2e-audits.png'), fullPage: true });
     await page.getByRole('button', { name: 'Open in viewer' }).click();
-    await page.getByTestId('study-meta').waitFor();
-    expect(await page.getByTestId('study-meta').textContent()).toMatch(/^JPEG/);
-    await expect.poll(() => page.getByTestId('viewport').getAttribute('data-drawn-layers')).toBe('ground-truth');
+    // the workstation opens the cell's image with its ground-truth mask drawn as an overlay
+    await expect.poll(() => page.getByTestId('gt-meta').textContent(), { timeout: 30_000 }).toMatch(/mask .*\.png/);
+    await expect.poll(() => page.getByTestId('main-overlay').getAttribute('data-drawn-layers'), { timeout: 30_000 }).toMatch(/^gt:/);
     await page.getByRole('button', { name: 'Audits' }).click();
 
     // Exports: the CSV has one line per cell, the PDF the verdict for the test model.

@@ -1,35 +1,14 @@
 /**
- * Attack kinds by name, resolved through src/engine/attacks at run time: a plan names a kind, this table
- * says which export of the attacks module runs it (and its default norm and steps), and the export is
- * looked up when the plan is validated. A kind whose export the engine does not have (yet) is unknown, so
- * adding an attack to the engine is one line here and no change to the plan schema. Every export named
- * here has the one attack signature: attack(model, batch, options) → Promise<AttackResult>.
+ * Attack kinds by name for audit plans: every kind of the engine's one registry
+ * (src/engine/attacks/registry.ts — the table the CLI and the app's attack:run use too), plus the two
+ * controls an audit reports beside them, `clean` (noise of radius 0: one forward pass through the same
+ * evaluation path) and `noise` (uniform noise in the ε-ball). A kind added to the engine's registry is
+ * available to plans with no change here or to the plan schema.
  */
-import * as attacks from '../attacks/index.js';
+import { ATTACK_KINDS, ENSEMBLE_STEPS, kindNorm, runAttackKind, uniformNoise, type AttackKind } from '../attacks/index.js';
 import type { AttackBatch, AttackModel, AttackOptions, AttackResult, NormKind } from '../attacks/index.js';
 
 export type AttackFn = (model: AttackModel, batch: AttackBatch, opts: AttackOptions) => Promise<AttackResult>;
-
-interface Alias {
-  fn: string;
-  norm?: NormKind;
-  /** Default steps (iterations or queries). */
-  steps?: number;
-}
-
-const KINDS: Record<string, Alias> = {
-  fgsm: { fn: 'fgsm' },
-  pgd: { fn: 'pgd' },
-  'pgd-l2': { fn: 'pgd', norm: 'l2' },
-  segpgd: { fn: 'segPgd' },
-  cospgd: { fn: 'cosPgd' },
-  apgd: { fn: 'apgd' },
-  ensemble: { fn: 'ensemble' },
-  square: { fn: 'squareAttack', steps: 1000 },
-  noise: { fn: 'uniformNoise' },
-  /** The clean row: noise of radius 0 (one forward pass through the same evaluation path). */
-  clean: { fn: 'uniformNoise' },
-};
 
 export interface ResolvedAttack {
   name: string;
@@ -38,16 +17,17 @@ export interface ResolvedAttack {
   defaultSteps: number;
 }
 
+const CONTROLS: Record<string, AttackFn> = { clean: uniformNoise, noise: uniformNoise };
+
 export function resolveAttack(name: string): ResolvedAttack | null {
-  const kind = Object.prototype.hasOwnProperty.call(KINDS, name) ? KINDS[name] : undefined;
-  const fn = kind ? (attacks as unknown as Record<string, unknown>)[kind.fn] : undefined;
-  if (!kind || typeof fn !== 'function') return null;
-  return { name, fn: fn as AttackFn, norm: kind.norm ?? 'linf', defaultSteps: kind.steps ?? 40 };
+  if (Object.prototype.hasOwnProperty.call(CONTROLS, name)) return { name, fn: CONTROLS[name], norm: 'linf', defaultSteps: 40 };
+  if (!(ATTACK_KINDS as readonly string[]).includes(name)) return null;
+  const kind = name as AttackKind;
+  const defaultSteps = kind === 'square' ? 1000 : kind.startsWith('ensemble') ? ENSEMBLE_STEPS : 40;
+  return { name, fn: (m, b, o) => runAttackKind(kind, m, b, o), norm: kindNorm(kind), defaultSteps };
 }
 
 /** The attack kinds a plan may name with this engine. */
 export function knownAttacks(): string[] {
-  return Object.keys(KINDS)
-    .filter((k) => resolveAttack(k))
-    .sort();
+  return [...ATTACK_KINDS, ...Object.keys(CONTROLS)].sort();
 }
