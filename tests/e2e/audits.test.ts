@@ -59,6 +59,8 @@ describe.skipIf(skipWithoutData || skipWithoutPoppler)('Audits page against vlsm
   });
 
   async function fillPlan(limit: string, steps: string): Promise<void> {
+    // wait for models:list (it preselects the bundled default) before choosing only the test model
+    await page.getByRole('checkbox', { name: /test-vlsm/ }).waitFor();
     for (const box of await page.getByRole('group', { name: 'Models' }).getByRole('checkbox').all()) await box.uncheck();
     await page.getByRole('checkbox', { name: /test-vlsm/ }).check();
     await page.getByLabel('Dataset 1 name or folder').fill('kvasir-seg');
