@@ -22,3 +22,18 @@ if (!hasData) {
   if (inCI) throw new Error(`${msg}; CI=true requires it.`);
   console.warn(`SKIP ${msg}; those tests are skipped.`);
 }
+
+/**
+ * The outside robustness test's reproducer files (../shared/repro beside the checkout; each is a mutated
+ * ../shared/data seed, so they are read from there, never copied into the repository). Same rule as the
+ * data: skipped with the reason locally, a failure under CI=true.
+ */
+export const reproRoot = resolve(repoRoot, '..', 'shared', 'repro');
+export const reproPath = (file: string): string => join(reproRoot, file);
+export const hasRepro = existsSync(join(reproRoot, 'README.md'));
+export const skipWithoutRepro = !hasRepro && !inCI;
+if (!hasRepro) {
+  const msg = `reproducer tests: ${reproRoot} not found (place the shared folder beside the checkout)`;
+  if (inCI) throw new Error(`${msg}; CI=true requires it.`);
+  console.warn(`SKIP ${msg}; those tests are skipped.`);
+}
