@@ -5,7 +5,7 @@
  * its ground truth), export the CSV and the PDF (read back with pdftotext); cancel a second audit mid-run
  * and resume it to the end; run a plan opened from a file. Run with `npm run test:e2e`.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
@@ -14,12 +14,14 @@ import { rendererConfig } from '../../electron.vite.config.js';
 import { startServe } from '../../src/cli/commands/serve.js';
 import { writeTestVlsm } from '../fixtures/test-vlsm.js';
 import { dataRoot, repoRoot, skipWithoutData } from '../helpers/data.js';
+import { skipWithout } from '../helpers/require.js';
 import { pdfText, skipWithoutPoppler } from '../helpers/poppler.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const skipWithoutChromium = skipWithout(`Chromium at ${CHROMIUM}`, existsSync(CHROMIUM), 'apt-get install chromium, or set CHROMIUM_PATH');
 
-describe.skipIf(skipWithoutData || skipWithoutPoppler)('Audits page against vlsm-audit serve', () => {
+describe.skipIf(skipWithoutData || skipWithoutPoppler || skipWithoutChromium)('Audits page against vlsm-audit serve', () => {
   const tmp = tempDir('vlsm-e2e-audits-');
   const rendererDir = join(tmp.path, 'renderer');
   let served: Awaited<ReturnType<typeof startServe>>;
