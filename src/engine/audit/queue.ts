@@ -18,7 +18,7 @@ import { executeTask, ModelCache, type RuntimeOptions, type TaskResult } from '.
 import type { AuditPlan } from './plan.js';
 import { describeTask } from './pool.js';
 import { storeTaskResult } from './record.js';
-import { openAudit, pendingTasks, progressTracker, type AuditProgress, type AuditSummary } from './runner.js';
+import { failSession, finishSession, openAudit, pendingTasks, progressTracker, type AuditProgress, type AuditSummary } from './runner.js';
 import { AuditStore, decodeNumbers, encodeNumbers } from './store.js';
 import { UserError } from '../errors.js';
 
@@ -144,16 +144,9 @@ export async function runQueuedAudit(plan: AuditPlan, o: QueueAuditOptions): Pro
       }
       if (collected === 0) await sleep(o.pollMs ?? 300, o.signal);
     }
-    const complete = store.countCells(x.auditId) === x.cellsTotal;
-    const status = complete ? 'done' : 'cancelled';
-    store.endSession(sessionId, status);
-    store.setAuditStatus(x.auditId, status);
-    return { auditId: x.auditId, name: plan.name, total: x.cellsTotal, ran: progress.done - resumed, resumed, status, seconds: progress.seconds, db: o.db };
+    return finishSession(store, x, sessionId, { name: plan.name, done: progress.done, resumed, seconds: progress.seconds, db: o.db });
   } catch (e) {
-    if (sessionId) {
-      store.endSession(sessionId, 'failed', (e as Error).message);
-      store.setAuditStatus(x.auditId, 'failed');
-    }
+    failSession(store, x.auditId, sessionId, e);
     throw e;
   } finally {
     await queue.close();

@@ -118,19 +118,32 @@ export async function runAudit(plan: AuditPlan, o: RunAuditOptions): Promise<Aud
     progress.report();
     const todo = pendingTasks(x.tasks, opened.done);
     await pool.run(todo, (task, result) => progress.add(storeTaskResult(store, task, result, sessionId!, plan.store.worstExamples)), o.signal);
-    const complete = store.countCells(x.auditId) === x.cellsTotal;
-    const status = complete ? 'done' : 'cancelled';
-    store.endSession(sessionId, status);
-    store.setAuditStatus(x.auditId, status);
-    return { auditId: x.auditId, name: plan.name, total: x.cellsTotal, ran: progress.done - resumed, resumed, status, seconds: progress.seconds, db: o.db };
+    return finishSession(store, x, sessionId, { name: plan.name, done: progress.done, resumed, seconds: progress.seconds, db: o.db });
   } catch (e) {
-    if (sessionId) {
-      store.endSession(sessionId, 'failed', (e as Error).message);
-      store.setAuditStatus(x.auditId, 'failed');
-    }
+    failSession(store, x.auditId, sessionId, e);
     throw e;
   } finally {
     await pool.close();
     store.close();
   }
+}
+
+/** Ends a session whose tasks all returned: done when every cell is stored, else cancelled (local and queue runs). */
+export function finishSession(
+  store: AuditStore,
+  x: { auditId: string; cellsTotal: number },
+  sessionId: string,
+  r: { name: string; done: number; resumed: number; seconds: number; db: string },
+): AuditSummary {
+  const status = store.countCells(x.auditId) === x.cellsTotal ? 'done' : 'cancelled';
+  store.endSession(sessionId, status);
+  store.setAuditStatus(x.auditId, status);
+  return { auditId: x.auditId, name: r.name, total: x.cellsTotal, ran: r.done - r.resumed, resumed: r.resumed, status, seconds: r.seconds, db: r.db };
+}
+
+/** Marks the session and its audit failed with the error's sentence (when a session was opened). */
+export function failSession(store: AuditStore, auditId: string, sessionId: string | undefined | null, e: unknown): void {
+  if (!sessionId) return;
+  store.endSession(sessionId, 'failed', (e as Error).message);
+  store.setAuditStatus(auditId, 'failed');
 }
