@@ -158,6 +158,8 @@ describe.skipIf(skipWithoutData || skipWithoutPoppler || skipWithoutChromium)('A
     await page.getByText('Using from-file.json').waitFor();
     await page.getByLabel('Results store').fill(join(tmp.path, 'third.sqlite'));
     await page.getByRole('button', { name: 'Run audit' }).click();
+    // the new run's own counter, not the previous run's "done" still on screen
+    await expect.poll(() => page.getByTestId('audit-progress').textContent(), { timeout: 60_000 }).toMatch(/\/2 cells/);
     await expect.poll(progressState, { timeout: 120_000, interval: 500 }).toBe('done');
     await expect.poll(() => page.getByTestId('results-table').locator('tbody tr').count()).toBe(2);
     expect(problems).toEqual([]);
