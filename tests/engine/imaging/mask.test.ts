@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ImageDecodeError } from '../../../src/engine/imaging/errors.js';
 import { loadImage, loadMask } from '../../../src/engine/imaging/index.js';
 import { binariseMask } from '../../../src/engine/imaging/mask.js';
+import { encodePngBytes } from '../../../src/engine/imaging/png.js';
 import type { RasterImage } from '../../../src/engine/imaging/types.js';
 import { dataPath, skipWithoutData } from '../../helpers/data.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -40,6 +41,16 @@ describe('binariseMask', () => {
   it('a grey picture (6% mid-grey) is refused', () => {
     expect(() => binariseMask(raster(10, 10, 1, (i) => (i < 6 ? 0.5 : 0)), 'm.png')).toThrow(/m\.png: has many grey levels \(6\.0% of its pixels are mid-grey\)/);
   });
+  it('a 0/1 label map (8-bit or 16-bit) is read with every non-zero pixel as foreground', () => {
+    for (const one of [1 / 255, 1 / 65535]) {
+      const m = binariseMask(raster(4, 4, 1, (i) => (i < 5 ? one : 0)), 'labels.png');
+      expect(Array.from(m.data)).toEqual(Array.from({ length: 16 }, (_, i) => (i < 5 ? 1 : 0)));
+    }
+  });
+  it('an all-black mask stays empty; a multi-class label map is refused with its classes named', () => {
+    expect(binariseMask(raster(4, 4, 1, () => 0), 'm.png').data.every((v) => v === 0)).toBe(true);
+    expect(() => binariseMask(raster(4, 4, 1, (i) => (i % 3) / 255), 'classes.png')).toThrow(/classes\.png: is a label map with 2 classes \(values 1, 2\)/);
+  });
   it('a colour image (2% coloured pixels) is refused; 1% is tolerated', () => {
     const red = (n: number) => raster(10, 10, 3, (i, c) => (i < n ? (c === 0 ? 1 : 0) : 0));
     expect(() => binariseMask(red(1), 'm.png')).not.toThrow();
@@ -67,5 +78,13 @@ describe.skipIf(skipWithoutData)('real files', () => {
     let same = 0;
     for (let i = 0; i < png.data.length; i++) if (png.data[i] === fromJpeg.data[i]) same++;
     expect(same / png.data.length).toBeGreaterThanOrEqual(0.99);
+  });
+  it('its mask saved as a 0/1 label map loads to the same mask as the 0/255 PNG', async () => {
+    const png = await loadMask(dataPath('kvasir-seg', 'masks', `${id}.png`));
+    const file = join(tmp.path, 'labels.png');
+    writeFileSync(file, encodePngBytes(png.width, png.height, 1, png.data, 1)); // samples 0 and 1
+    const labels = await loadMask(file);
+    expect(png.data.some((v) => v === 1)).toBe(true);
+    expect(Buffer.from(labels.data).equals(Buffer.from(png.data))).toBe(true);
   });
 });
