@@ -5,9 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { dirname, isAbsolute } from 'node:path';
 import { robustnessCurves } from '../audit/analysis.js';
-import { expandPlan } from '../audit/cells.js';
+import { expandPlan, type Expansion } from '../audit/cells.js';
 import { validatePlan } from '../audit/plan.js';
 import { runAudit, type AuditProgress } from '../audit/runner.js';
 import { AuditStore } from '../audit/store.js';
@@ -42,16 +41,24 @@ export class AuditRuns {
 export function createAuditHandlers(policy: PathPolicy, registry: AuditRuns, opts: { threads?: number }) {
   const runs = registry.runs;
 
-  /** An existing store passes the path policy; a new one needs an absolute path in an existing folder. */
+  /** An existing store passes the path policy; a new one needs an absolute path in an existing folder (and a save-dialog grant in the app). */
   async function storeFile(db: string, mustExist: boolean): Promise<string> {
     if (existsSync(db) || mustExist) return policy.checkFile(db, 'store');
-    if (!isAbsolute(db)) throw new ApiError('bad-args', `db "${db}" must be an absolute path.`);
-    if (!existsSync(dirname(db))) throw new ApiError('not-found', `The folder of db "${db}" does not exist.`);
-    if (policy.mode === 'granted-only') throw new ApiError('forbidden', `Results store "${db}" was not opened in this session; create or choose it with Open… first.`);
-    return db;
+    return policy.checkNewFile(db, 'store');
   }
 
-  async function start(planRaw: unknown, db: string, jobs: number, resume: boolean, progress: Progress): Promise<CallResult<'audit:start'>> {
+  /**
+   * In the desktop app the renderer may make the engine read only what the user opened: a new plan's
+   * model and dataset folders must be bundled or chosen in a dialog. (A resumed plan comes from a store
+   * the user opened, and its folders were chosen when it was created, so it is not checked again.)
+   */
+  async function checkPlanFolders(x: Expansion): Promise<void> {
+    if (policy.mode !== 'granted-only') return;
+    for (const m of x.models) await policy.checkDir(m.pkg.dir, 'model');
+    for (const d of x.datasets) await policy.checkDir(d.record.dir, 'folder');
+  }
+
+  async function start(planRaw: unknown, db: string, jobs: number, resume: boolean, progress: Progress, checkFolders: boolean): Promise<CallResult<'audit:start'>> {
     let plan;
     let x;
     try {
@@ -60,6 +67,7 @@ export function createAuditHandlers(policy: PathPolicy, registry: AuditRuns, opt
     } catch (e) {
       throw asApiError(e);
     }
+    if (checkFolders) await checkPlanFolders(x);
     const runId = randomUUID();
     const controller = new AbortController();
     const run: Run = { controller, status: { runId, auditId: x.auditId, name: plan.name, db, state: 'running', total: x.cellsTotal, done: 0, resumed: 0, cellsPerMinute: null, etaSeconds: null, error: null } };
@@ -98,7 +106,7 @@ export function createAuditHandlers(policy: PathPolicy, registry: AuditRuns, opt
 
   return {
     async 'audit:start'(a: ParsedArgs<'audit:start'>, ctx: { progress: Progress }) {
-      return start(a.plan, await storeFile(a.db, false), a.jobs, a.resume, ctx.progress);
+      return start(a.plan, await storeFile(a.db, false), a.jobs, a.resume, ctx.progress, true);
     },
     async 'audit:resume'(a: ParsedArgs<'audit:resume'>, ctx: { progress: Progress }) {
       const db = await storeFile(a.db, true);
@@ -109,7 +117,7 @@ export function createAuditHandlers(policy: PathPolicy, registry: AuditRuns, opt
       } finally {
         store.close();
       }
-      return start(plan, db, a.jobs, true, ctx.progress);
+      return start(plan, db, a.jobs, true, ctx.progress, false);
     },
     async 'audit:status'(a: ParsedArgs<'audit:status'>) {
       if (a.runId && !runs.has(a.runId)) throw new ApiError('not-found', `No audit run ${a.runId} in this session.`);

@@ -229,8 +229,8 @@ export const calls = {
     }),
   },
   'dialog:open': {
-    summary: 'Native file-open dialog (desktop app only); the chosen path becomes usable by other calls.',
-    args: z.strictObject({ kind: z.enum(['study', 'mask', 'model', 'folder', 'export', 'store'], { error: 'kind must be "study", "mask", "model", "folder", "export" or "store"' }) }),
+    summary: 'Native file dialog (desktop app only; "new-store" is a save dialog for a results store to create); the chosen path becomes usable by other calls.',
+    args: z.strictObject({ kind: z.enum(['study', 'mask', 'model', 'folder', 'export', 'store', 'new-store'], { error: 'kind must be "study", "mask", "model", "folder", "export", "store" or "new-store"' }) }),
     result: z.object({ path: z.string().nullable() }),
   },
   'models:list': {

@@ -18,6 +18,7 @@ import {
   type EventPayload,
   type ParsedArgs,
 } from './contract.js';
+import { addBundledModelRoot } from '../audit/cells.js';
 import { AuditRuns, createAuditHandlers } from './audit-handlers.js';
 import { ApiError, toErrorBody } from './errors.js';
 import { describeModelDir, listModels, SegmenterCache, type ModelRoot } from './models.js';
@@ -84,6 +85,8 @@ export function createHandlers(
   audits = new AuditRuns(),
 ): HandlerTable {
   const policy = createPathPolicy({ mode: opts.pathMode, roots: opts.modelRoots.map((r) => r.dir) });
+  // a plan may name bundled models ("film-unet"); the app's working folder is not the repository
+  for (const r of opts.modelRoots) if (r.origin === 'bundled') addBundledModelRoot(r.dir);
 
   return {
     ...createStudyHandlers(policy, extra, opts.threads),

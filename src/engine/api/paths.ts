@@ -6,10 +6,10 @@
  * token, who types paths; there the policy is `any-local`.
  */
 import { realpath, stat } from 'node:fs/promises';
-import { isAbsolute, normalize, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { ApiError } from './errors.js';
 
-export type PathKind = 'study' | 'mask' | 'model' | 'folder' | 'export' | 'store';
+export type PathKind = 'study' | 'mask' | 'model' | 'folder' | 'export' | 'store' | 'new-store';
 
 export interface PathPolicy {
   readonly mode: 'granted-only' | 'any-local';
@@ -17,14 +17,20 @@ export interface PathPolicy {
   checkFile(path: string, kind: 'study' | 'mask' | 'store'): Promise<string>;
   /** Resolve and check a folder (model package, study folder, export target); returns its real path or throws ApiError. */
   checkDir(path: string, kind: 'model' | 'folder' | 'export'): Promise<string>;
-  /** Record a path the user chose in a dialog (a file, or a folder whose contents become readable). */
+  /**
+   * A file the engine will create (a new results store): an absolute path in an existing local folder,
+   * and in the desktop app one the user chose in a save dialog (or inside a folder they opened).
+   * Returns the path with its folder resolved.
+   */
+  checkNewFile(path: string, kind: 'store'): Promise<string>;
+  /** Record a path the user chose in a dialog (a file, a folder whose contents become readable, or a file to create). */
   grant(path: string): Promise<void>;
 }
 
 /** Largest study/mask file the app opens (DICOM multi-frame files can be large; masks are small). */
 export const MAX_FILE_BYTES = 2 * 1024 ** 3;
 
-const label: Record<PathKind, string> = { study: 'Study file', mask: 'Mask file', model: 'Model folder', folder: 'Study folder', export: 'Export folder', store: 'Results store' };
+const label: Record<PathKind, string> = { study: 'Study file', mask: 'Mask file', model: 'Model folder', folder: 'Study folder', export: 'Export folder', store: 'Results store', 'new-store': 'New results store' };
 
 export function createPathPolicy(opts: { mode: 'granted-only' | 'any-local'; roots?: readonly string[] }): PathPolicy {
   const grantedFiles = new Set<string>();
@@ -87,8 +93,30 @@ export function createPathPolicy(opts: { mode: 'granted-only' | 'any-local'; roo
       }
       return real;
     },
+    async checkNewFile(path, kind) {
+      if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) throw new ApiError('bad-args', `${label[kind]} path is empty or not a path.`);
+      if (!isAbsolute(path)) throw new ApiError('bad-args', `${label[kind]} "${path}" is not an absolute path; give the full path.`);
+      const folder = await resolveChecked(dirname(path), 'folder').catch((e: unknown) => {
+        if (e instanceof ApiError && e.code === 'not-found') throw new ApiError('not-found', `The folder of ${label[kind].toLowerCase()} "${path}" does not exist.`);
+        if (e instanceof ApiError && e.code === 'forbidden' && opts.mode === 'granted-only') return null; // a save-dialog grant below may still allow it
+        throw e;
+      });
+      const folderReal = folder ?? (await realpath(dirname(path)));
+      const target = join(folderReal, basename(path));
+      if (opts.mode === 'granted-only' && folder === null && !grantedFiles.has(target)) {
+        throw new ApiError('forbidden', `${label[kind]} "${path}" was not chosen in this session; create it with New… first.`);
+      }
+      return target;
+    },
     async grant(path) {
-      const real = await realpath(path);
+      let real: string;
+      try {
+        real = await realpath(path);
+      } catch {
+        // a save dialog's answer: the file does not exist yet; grant exactly that name in its real folder
+        grantedFiles.add(join(await realpath(dirname(path)), basename(path)));
+        return;
+      }
       const st = await stat(real);
       if (st.isDirectory()) grantedDirs.add(real.endsWith(sep) ? real.slice(0, -1) : real);
       else grantedFiles.add(real);

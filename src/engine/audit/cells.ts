@@ -100,10 +100,22 @@ export interface Expansion {
   cellsTotal: number;
 }
 
+/**
+ * Folders where a plan's bundled model names (e.g. "film-unet") are looked up, after resources/models of
+ * the working folder (the CLI in the repository): the app registers its own bundled-models folder, since
+ * its working folder is not the repository.
+ */
+const bundledModelRoots: string[] = [];
+export function addBundledModelRoot(dir: string): void {
+  if (!bundledModelRoots.includes(dir)) bundledModelRoots.push(dir);
+}
+
 function modelDir(spec: string): string {
   if (existsSync(spec) && statSync(spec).isDirectory()) return resolve(spec);
-  const bundled = resolve('resources', 'models', spec);
-  if (existsSync(bundled)) return bundled;
+  for (const root of [resolve('resources', 'models'), ...bundledModelRoots]) {
+    const bundled = join(root, spec);
+    if (basename(spec) === spec && existsSync(bundled)) return bundled;
+  }
   throw new PlanError(`Model "${spec}" is neither a folder nor a bundled model in resources/models.`);
 }
 

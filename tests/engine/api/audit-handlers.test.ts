@@ -3,6 +3,7 @@
  * events, audit:status/list/results:query report it, audit:resume continues from the plan in the store,
  * audit:cancel stops a run, and bad input is a typed error with one sentence.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiResult, CallResult, EventPayload } from '../../../src/engine/api/contract.js';
@@ -12,6 +13,7 @@ import { writeTestVlsm } from '../../fixtures/test-vlsm.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const tmp = tempDir();
+const elsewhere = tempDir();
 let service: ApiService;
 const events: Array<EventPayload<'progress'>> = [];
 let modelDir: string;
@@ -26,6 +28,7 @@ beforeAll(() => {
 afterAll(async () => {
   await service.dispose();
   tmp.remove();
+  elsewhere.remove();
 });
 
 function value<T>(r: ApiResult<unknown>): T {
@@ -91,6 +94,53 @@ describe.skipIf(skipWithoutData)('audit calls', () => {
     const missing = await service.dispatch('audit:list', { db: join(tmp.path, 'nope.sqlite') });
     expect(missing.ok ? null : missing.error.code).toBe('not-found');
     const relative = await service.dispatch('audit:start', { plan: plan(1), db: 'relative.sqlite' });
-    expect(relative.ok ? null : relative.error.message).toBe('db "relative.sqlite" must be an absolute path.');
+    expect(relative.ok ? null : relative.error.message).toBe('Results store "relative.sqlite" is not an absolute path; give the full path.');
+  });
+});
+
+describe.skipIf(skipWithoutData)('audit calls in the desktop app (granted-only paths)', () => {
+  it('a new store, the model and the dataset folder must each be chosen in a dialog; bundled names resolve in the app’s models folder', async () => {
+    const picks: string[] = [];
+    const app = createApiService({
+      transport: 'ipc',
+      app: { name: 'VLSM Audit', version: 't' },
+      modelRoots: [{ dir: tmp.path, origin: 'bundled' }],
+      pathMode: 'granted-only',
+      threads: 1,
+      openDialog: async () => picks.shift() ?? null,
+    });
+    try {
+      const db = join(elsewhere.path, 'granted.sqlite'); // outside the bundled root, which is readable
+
+      const start = (p: object) => app.dispatch('audit:start', { plan: p, db });
+      const kvasir = dataPath('kvasir-seg');
+      const byDir = { ...plan(1), models: [modelDir], dataRoot: undefined, datasets: [{ kind: 'dataset', path: kvasir, limit: 1 }] };
+
+      const noStore = await start(byDir);
+      expect(noStore.ok ? null : noStore.error).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/granted\.sqlite" was not chosen in this session; create it with New…/) });
+
+      picks.push(db);
+      expect(value(await app.dispatch('dialog:open', { kind: 'new-store' }))).toEqual({ path: db });
+      // the model folder lies under the bundled root here, so only the dataset folder is missing
+      const noFolder = await start(byDir);
+      expect(noFolder.ok ? null : noFolder.error).toMatchObject({ code: 'forbidden', message: expect.stringContaining('kvasir-seg" was not opened in this session') });
+
+      picks.push(kvasir);
+      value(await app.dispatch('dialog:open', { kind: 'folder' }));
+      // "test-vlsm" is a bundled name: found in the registered bundled-models folder, not in the working folder
+      const started = value<CallResult<'audit:start'>>(await start({ ...byDir, models: ['test-vlsm'] }));
+      expect(started.total).toBe(2);
+      for (;;) {
+        const { runs } = value<CallResult<'audit:status'>>(await app.dispatch('audit:status', { runId: started.runId }));
+        if (runs[0].state !== 'running') {
+          expect(runs[0]).toMatchObject({ state: 'done', done: 2 });
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(existsSync(db)).toBe(true);
+    } finally {
+      await app.dispose();
+    }
   });
 });
