@@ -64,7 +64,8 @@ async function matchObject(spec: DicomSpec, gt: { path: string; referencedSeries
       last = e;
     }
   }
-  throw new PlanError(`${where} references no slice in the folder (${last!.message.replace(`${gt.path}: `, '')}).`, { cause: last });
+  const why = last!.message.replace(`${gt.path}: `, '');
+  throw new PlanError(/none of its/.test(why) ? `${where} references no slice in the folder (${why}).` : `${where}: ${why}.`, { cause: last });
 }
 
 /** Scans the folder, matches its SEG / RTSTRUCT objects and lists one audit image per slice × segment. */
@@ -83,6 +84,7 @@ export async function resolveDicomDataset(spec: DicomSpec): Promise<ResolvedData
   const fileSha = new Map<string, string>();
   const hashOf = (path: string) => fileSha.get(path) ?? fileSha.set(path, sha256(readFileSync(path))).get(path)!;
   const used = new Set<string | number>();
+  const seen = new Set<string>();
   const images: Array<{ id: string; path: string; imageSha256: string; maskSha256: string; inputs: DicomImageInputs }> = [];
   const provenance: Array<{ path: string; sha256: string; series: string }> = [];
   for (const gt of objects) {
@@ -92,6 +94,7 @@ export async function resolveDicomDataset(spec: DicomSpec): Promise<ResolvedData
     provenance.push({ path: rel, sha256: gtSha, series: s.seriesInstanceUID });
     const frames = new Map(s.instances.map((i) => [i.path, i.frames]));
     for (const seg of result.segments) {
+      seen.add(`${seg.number} "${seg.label}"`);
       if (spec.segments) {
         const hits = spec.segments.filter((sel) => selects(sel, seg));
         if (hits.length === 0) continue;
@@ -119,7 +122,7 @@ export async function resolveDicomDataset(spec: DicomSpec): Promise<ResolvedData
   }
   const unused = spec.segments?.find((sel) => !used.has(sel));
   if (unused !== undefined) {
-    throw new PlanError(`DICOM folder ${spec.path}: no ${NAMES[kind]} has a segment ${typeof unused === 'number' ? `numbered ${unused}` : `labelled "${unused}"`}; its segments are chosen by label or number.`);
+    throw new PlanError(`DICOM folder ${spec.path}: no ${NAMES[kind]} has a segment ${typeof unused === 'number' ? `numbered ${unused}` : `labelled "${unused}"`}; choose among ${[...seen].join(', ')} (by label or number).`);
   }
   if (images.length === 0) throw new PlanError(`DICOM folder ${spec.path}: the ${NAMES[kind]} masks are empty on every slice; set emptySlices to audit them anyway.`);
   const listed = images.slice(0, spec.limit);

@@ -86,7 +86,7 @@ describe.skipIf(skipWithoutData)('DICOM folders with SEG / RTSTRUCT ground truth
     const ids = async (extra: object) => (await expandPlan(plan([{ kind: 'dicom', path: folder, groundTruth: 'seg', ...extra }]))).datasets[0].record.images.map((i) => i.id);
     expect(await ids({})).toEqual(['image/IMG0002.dcm [1 Liver]']); // label.seg is empty on slices 1 and 3
     expect(await ids({ emptySlices: true, segments: ['liver'] })).toEqual(['image/IMG0001.dcm [1 Liver]', 'image/IMG0002.dcm [1 Liver]', 'image/IMG0003.dcm [1 Liver]']);
-    await expect(ids({ segments: [7] })).rejects.toThrow(`DICOM folder ${folder}: no DICOM SEG has a segment numbered 7`);
+    await expect(ids({ segments: [7] })).rejects.toThrow(`DICOM folder ${folder}: no DICOM SEG has a segment numbered 7; choose among 1 "Liver" (by label or number)`);
     expect(() => plan([{ kind: 'dicom', path: folder, groundTruth: 'none', emptySlices: true }])).toThrow(/datasets\.0: segments and emptySlices choose SEG/);
   });
 
