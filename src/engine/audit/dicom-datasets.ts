@@ -47,12 +47,14 @@ const dataUrl = (mask: BinaryMask) => `data:image/png;base64,${Buffer.from(encod
 const selects = (sel: string | number, s: { number: number; label: string }) => (typeof sel === 'number' ? s.number === sel : s.label.trim().toLowerCase() === sel.trim().toLowerCase());
 
 /** Matches one ground-truth object onto the folder's series; every failure is a PlanError naming the folder. */
-async function matchObject(spec: DicomSpec, gt: { path: string; referencedSeriesUID: string | null }, series: ScannedSeries[], rel: string): Promise<{ series: ScannedSeries; slices: SliceRef[]; result: GroundTruthResult }> {
+async function matchObject(spec: DicomSpec, gt: { path: string; referencedSeriesUID: string | null }, series: ScannedSeries[], rel: string, problems: readonly { reason: string }[]): Promise<{ series: ScannedSeries; slices: SliceRef[]; result: GroundTruthResult }> {
   const where = `DICOM folder ${spec.path}: ${rel}`;
+  // The slices may be there but unreadable (scan.ts lists why); say so rather than only "no slice".
+  const unread = problems.length ? `; ${problems.length} file${problems.length > 1 ? 's' : ''} of the folder could not be read, e.g. ${problems[0].reason}` : '';
   // A stated referenced series must be in the folder; without one, the first series the object lands on.
   const candidates = gt.referencedSeriesUID ? series.filter((s) => s.seriesInstanceUID === gt.referencedSeriesUID) : series;
   if (candidates.length === 0) {
-    throw new PlanError(`${where} references no slice in the folder (it annotates series ${gt.referencedSeriesUID ?? '(none stated)'}, which the folder does not hold); put the images it was drawn on in the folder.`);
+    throw new PlanError(`${where} references no slice in the folder (it annotates series ${gt.referencedSeriesUID ?? '(none stated)'}, which the folder does not hold${unread}); put the images it was drawn on in the folder.`);
   }
   let last: ImageDecodeError | undefined;
   for (const s of candidates) {
@@ -65,7 +67,7 @@ async function matchObject(spec: DicomSpec, gt: { path: string; referencedSeries
     }
   }
   const why = last!.message.replace(`${gt.path}: `, '');
-  throw new PlanError(/none of its/.test(why) ? `${where} references no slice in the folder (${why}).` : `${where}: ${why}.`, { cause: last });
+  throw new PlanError(/none of its/.test(why) ? `${where} references no slice in the folder (${why}${unread}).` : `${where}: ${why}.`, { cause: last });
 }
 
 /** Scans the folder, matches its SEG / RTSTRUCT objects and lists one audit image per slice × segment. */
@@ -89,7 +91,7 @@ export async function resolveDicomDataset(spec: DicomSpec): Promise<ResolvedData
   const provenance: Array<{ path: string; sha256: string; series: string }> = [];
   for (const gt of objects) {
     const rel = relative(dir, gt.path);
-    const { series: s, slices, result } = await matchObject(spec, gt, series, rel);
+    const { series: s, slices, result } = await matchObject(spec, gt, series, rel, scan.problems);
     const gtSha = hashOf(gt.path);
     provenance.push({ path: rel, sha256: gtSha, series: s.seriesInstanceUID });
     const frames = new Map(s.instances.map((i) => [i.path, i.frames]));

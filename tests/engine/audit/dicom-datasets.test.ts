@@ -6,7 +6,7 @@
  * adds nothing, frames of a multi-frame file are separate images, and the bad folders fail by name.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resizeMask } from '../../../src/engine/attacks/prepare.js';
@@ -163,7 +163,10 @@ describe.skipIf(skipWithoutData)('DICOM folders with SEG / RTSTRUCT ground truth
     mkdirSync(dir);
     copyFileSync(dataPath('dicom', 'dcmqi', 'liver.dcm'), join(dir, 'liver.dcm'));
     for (const f of ['IMG0001.dcm', 'IMG0002.dcm']) copyFileSync(join(SEG_FOLDER, 'image', f), join(dir, f));
-    await expect(expandPlan(plan([{ kind: 'dicom', path: dir, groundTruth: 'seg' }]))).rejects.toThrow(`DICOM folder ${dir}: liver.dcm references no slice in the folder`);
+    writeFileSync(join(dir, 'notes.txt'), 'not an image');
+    const err = expandPlan(plan([{ kind: 'dicom', path: dir, groundTruth: 'seg' }]));
+    await expect(err).rejects.toThrow(`DICOM folder ${dir}: liver.dcm references no slice in the folder (it annotates series`);
+    await expect(err).rejects.toThrow('1 file of the folder could not be read, e.g. notes.txt: not a DICOM, PNG or JPEG file');
   });
 
   it('default prompt: the segment label when the model knows its words, else the model’s default, else a fixed prompt is asked for', async () => {
