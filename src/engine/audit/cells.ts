@@ -18,6 +18,7 @@ import { makeBudget, type Budget, type LossSpec } from '../attacks/index.js';
 import { loadDataset, splitIds, type Dataset } from '../data/dataset.js';
 import { loadModelPackage, type ModelPackage } from '../model/index.js';
 import { resolveAttack } from './attack-registry.js';
+import { resolveDicomDataset, segmentPrompt, type DicomImageInputs } from './dicom-datasets.js';
 import { amount, PlanError, type AttackSpec, type AuditPlan, type DatasetSpec, type PromptSpec } from './plan.js';
 import { engineVersion } from './provenance.js';
 import type { DatasetRecord, ModelRecord } from './store.js';
@@ -50,6 +51,10 @@ export interface TaskImage {
   id: string;
   path: string;
   maskPath: string | null;
+  /** Frame of a multi-frame DICOM (0-based; default 0). */
+  frame?: number;
+  /** DICOM SEG / RTSTRUCT reference at the slice's size, as a mask PNG data URL (dicom-datasets.ts). */
+  maskDataUrl?: string;
   imageSha256: string;
   maskSha256: string | null;
   prompt: string;
@@ -89,6 +94,8 @@ export interface ResolvedDataset {
   ds: Dataset | null;
   /** Dataset name used to find a model's default prompt. */
   name: string;
+  /** Per image id, the frame and reference of a DICOM folder with SEG / RTSTRUCT ground truth. */
+  dicom?: Map<string, DicomImageInputs>;
 }
 
 export interface Expansion {
@@ -140,7 +147,6 @@ function resolveDataset(spec: DatasetSpec, dataRoot: string): ResolvedDataset {
     const splitsSha256 = sha256(splitsText);
     return { ds, name: ds.name, record: { key: sha256(canonical({ kind: 'dataset', dir: ds.dir, split: spec.ids ? null : spec.split, splitsSha256 })), name: ds.name, kind: 'dataset', dir: ds.dir, split: spec.ids ? null : spec.split, splitsSha256, images, groundTruth: true } };
   }
-  if (spec.kind === 'dicom' && spec.groundTruth !== 'none') throw new PlanError(`DICOM ground truth from ${spec.groundTruth.toUpperCase()} is not supported by audits yet; use groundTruth "none" (reference-free) or a dataset folder with masks.`);
   const dir = resolve(spec.path);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new PlanError(`Image folder ${spec.path} does not exist.`);
   const files = readdirSync(dir)
@@ -172,6 +178,9 @@ function promptTexts(spec: PromptSpec, d: ResolvedDataset, pkg: ModelPackage): {
       return { describe: `variants ${spec.key}`, forImage: (id) => s.promptVariants(id, spec.key) };
     }
     case 'default': {
+      // DICOM ground truth: the segment label when the model knows it (dicom-datasets.ts segmentPrompt)
+      const dicom = d.dicom;
+      if (dicom) return { describe: 'default', forImage: (id) => [segmentPrompt(dicom.get(id)!.label, pkg, d.name)] };
       // the dataset's p1 when it has prompts, else the model's default prompt for this dataset
       if (ds?.hasPrompts && ds.promptKeys.includes('p1')) return { describe: 'default', forImage: (id) => [ds.prompt(id, 'p1')] };
       const fallback = pkg.manifest.prompts[d.name]?.default;
@@ -179,6 +188,12 @@ function promptTexts(spec: PromptSpec, d: ResolvedDataset, pkg: ModelPackage): {
       return { describe: 'default', forImage: () => [fallback] };
     }
   }
+}
+
+/** The frame and reference a DICOM ground-truth image adds to its task image (nothing for other kinds). */
+function dicomInputs(d: ResolvedDataset, id: string): Pick<TaskImage, 'frame' | 'maskDataUrl'> {
+  const x = d.dicom?.get(id);
+  return x ? { frame: x.frame, maskDataUrl: x.maskDataUrl } : {};
 }
 
 /** k/255 when ε is a whole number of 8-bit levels in pixel units, else the number with its unit. */
@@ -242,7 +257,8 @@ export async function expandPlan(plan: AuditPlan): Promise<Expansion> {
     models.push({ pkg, record: { sha256: pkg.sha256, name: pkg.manifest.name, version: pkg.manifest.version ?? null, dir: pkg.dir, manifest: pkg.manifest } });
   }
   const dataRoot = resolve(plan.dataRoot);
-  const datasets = plan.datasets.map((d) => resolveDataset(d, dataRoot));
+  const datasets: ResolvedDataset[] = [];
+  for (const d of plan.datasets) datasets.push(d.kind === 'dicom' && d.groundTruth !== 'none' ? await resolveDicomDataset(d) : resolveDataset(d, dataRoot));
   const settings = plan.attacks.flatMap((a, i) => attackSettings(a, plan.seeds, `attacks.${i}`));
   const execution = { levels: plan.execution.levels, channels: plan.execution.channels };
   const B = plan.execution.batch;
@@ -259,7 +275,7 @@ export async function expandPlan(plan: AuditPlan): Promise<Expansion> {
           const images: TaskImage[] = d.record.images
             .map((im, i) => ({ im, text: texts[i][v] }))
             .filter(({ text }) => text !== undefined)
-            .map(({ im, text }) => ({ id: im.id, path: join(d.record.dir, im.path), maskPath: d.ds ? d.ds.maskPath(im.id) : null, imageSha256: im.imageSha256, maskSha256: im.maskSha256, prompt: text }));
+            .map(({ im, text }) => ({ id: im.id, path: join(d.record.dir, im.path), maskPath: d.ds ? d.ds.maskPath(im.id) : null, ...dicomInputs(d, im.id), imageSha256: im.imageSha256, maskSha256: im.maskSha256, prompt: text }));
           for (const setting of settings) {
             if (setting.datasets && !setting.datasets.includes(d.name)) continue;
             const first = ordinal;

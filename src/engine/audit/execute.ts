@@ -6,10 +6,11 @@
  */
 import { resolve } from 'node:path';
 import { createAttackModel, prepareBatch, type AttackModel, type AttackOptions, type ImageMetrics } from '../attacks/index.js';
-import { loadImage, loadMask } from '../imaging/index.js';
+import { loadImage } from '../imaging/index.js';
 import { loadModelPackage } from '../model/index.js';
 import { resolveAttack } from './attack-registry.js';
 import type { Task } from './cells.js';
+import { loadTaskMask } from './dicom-datasets.js';
 
 export interface RuntimeOptions {
   provider: 'auto' | 'cpu' | 'cuda';
@@ -82,7 +83,10 @@ export async function executeTask(task: Task, models: ModelCache, rt: RuntimeOpt
   const attack = resolveAttack(task.setting.name);
   if (!attack) throw new Error(`Unknown attack "${task.setting.name}" (this worker's engine does not have it).`);
   const items = await Promise.all(
-    task.images.map(async (im) => ({ id: im.id, prompt: im.prompt, image: await loadImage(im.path), mask: im.maskPath ? await loadMask(im.maskPath) : undefined })),
+    task.images.map(async (im) => {
+      const image = await loadImage(im.path, { frame: im.frame });
+      return { id: im.id, prompt: im.prompt, image, mask: await loadTaskMask(im, image) };
+    }),
   );
   const batch = await prepareBatch(model, items, { levels: task.execution.levels, channels: task.execution.channels });
   const { width: W, height: H, channels: C } = batch;

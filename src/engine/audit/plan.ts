@@ -10,7 +10,9 @@
  *   datasets    { kind: 'dataset', name | path, split [test], limit?, ids? }   images/ + masks/ + splits.json
  *               { kind: 'images', path, limit? }   a folder of PNG/JPEG/DICOM images, no ground truth:
  *                                                  the reference is the clean prediction (reference-free)
- *               { kind: 'dicom', path, groundTruth: 'seg' | 'rtstruct' | 'none', limit? }
+ *               { kind: 'dicom', path, groundTruth: 'seg' | 'rtstruct' | 'none', limit?, segments?, emptySlices? }
+ *                                                  with SEG/RTSTRUCT: one image per slice × segment with a
+ *                                                  non-empty mask (audit/dicom-datasets.ts)
  *   prompts     [{ mode: 'default' }]: per dataset key p1 when it has prompts, else the model's default
  *               { mode: 'fixed', text }  { mode: 'key', key: 'p3' }  { mode: 'variants', key: 'p7' } (every
  *               phrasing stored under the key, one cell each)
@@ -93,7 +95,18 @@ const DatasetSchema = z.discriminatedUnion('kind', [
     .strict()
     .refine((d) => (d.name === undefined) !== (d.path === undefined), { message: 'give a dataset either `name` (a folder in dataRoot) or `path`, not both' }),
   z.object({ kind: z.literal('images'), path: z.string().min(1), limit: z.number().int().positive().optional() }).strict(),
-  z.object({ kind: z.literal('dicom'), path: z.string().min(1), groundTruth: z.enum(['seg', 'rtstruct', 'none']).default('none'), limit: z.number().int().positive().optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('dicom'),
+      path: z.string().min(1),
+      groundTruth: z.enum(['seg', 'rtstruct', 'none']).default('none'),
+      limit: z.number().int().positive().optional(),
+      /** SEG segments / RTSTRUCT ROIs to audit, by label (case-insensitive) or number; default: every one. */
+      segments: z.array(z.union([z.string().min(1), z.number().int().nonnegative()])).min(1).optional(),
+      /** Also audit the slices where the chosen segment's mask is empty [false]. */
+      emptySlices: z.boolean().optional(),
+    })
+    .strict(),
 ]);
 
 const PromptSchema = z.discriminatedUnion('mode', [
@@ -157,6 +170,9 @@ export function validatePlan(raw: unknown, source = 'the plan'): AuditPlan {
     throw new PlanError(`${source}: ${at}: ${issue.message}.`);
   }
   const plan = r.data;
+  plan.datasets.forEach((d, i) => {
+    if (d.kind === 'dicom' && d.groundTruth === 'none' && (d.segments || d.emptySlices !== undefined)) throw new PlanError(`${source}: datasets.${i}: segments and emptySlices choose SEG / RTSTRUCT ground truth; set groundTruth to "seg" or "rtstruct".`);
+  });
   plan.attacks.forEach((a, i) => {
     if (!resolveAttack(a.name)) throw new PlanError(`${source}: attacks.${i}: unknown attack "${a.name}" (known: ${knownAttacks().join(', ')}).`);
     if (!lossKinds().includes(a.loss.kind)) throw new PlanError(`${source}: attacks.${i}.loss.kind must be one of ${lossKinds().join(', ')}, got "${a.loss.kind}".`);
