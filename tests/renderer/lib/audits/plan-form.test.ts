@@ -20,6 +20,15 @@ describe('plan form → plan', () => {
     ]);
   });
 
+  it('a DICOM folder takes its ground truth from a SEG or RTSTRUCT when chosen', () => {
+    const r = buildPlan(form({ datasets: [{ kind: 'dicom', source: '/data/ct', split: '', limit: '', groundTruth: 'seg' }, { kind: 'dicom', source: '/data/rt', split: '', limit: '2', groundTruth: 'rtstruct' }] }));
+    if (!r.ok) throw new Error(r.message);
+    expect(validatePlan(r.plan).datasets).toEqual([
+      expect.objectContaining({ kind: 'dicom', path: '/data/ct', groundTruth: 'seg' }),
+      expect.objectContaining({ kind: 'dicom', path: '/data/rt', groundTruth: 'rtstruct', limit: 2 }),
+    ]);
+  });
+
   it('no prompt lines → the default prompt; a full path → a dataset path', () => {
     const r = buildPlan(form({ datasets: [{ kind: 'dataset', source: '/data/kvasir-seg', split: '', limit: '' }] }));
     expect(r.ok && r.plan.prompts).toEqual([{ mode: 'default' }]);

@@ -11,6 +11,8 @@ export interface DatasetRow {
   split: string;
   /** Empty = every image. */
   limit: string;
+  /** DICOM folders: the reference from a DICOM SEG or RTSTRUCT in the folder, or none (reference-free). */
+  groundTruth?: 'none' | 'seg' | 'rtstruct';
 }
 
 export interface AttackRow {
@@ -37,7 +39,7 @@ export function defaultPlanForm(): PlanForm {
     name: 'quick',
     models: [],
     dataRoot: '',
-    datasets: [{ kind: 'dataset', source: 'kvasir-seg', split: 'test', limit: '4' }],
+    datasets: [{ kind: 'dataset', source: 'kvasir-seg', split: 'test', limit: '4', groundTruth: 'none' }],
     prompts: '',
     attacks: [
       { name: 'fgsm', eps: '2/255, 8/255', steps: '' },
@@ -73,6 +75,7 @@ export function buildPlan(f: PlanForm): PlanResult {
     } else {
       if (!isPath(src)) return fail(`Dataset ${i + 1}: a folder of ${d.kind === 'dicom' ? 'DICOM files' : 'images'} needs its full path.`);
       out.path = src;
+      if (d.kind === 'dicom' && d.groundTruth && d.groundTruth !== 'none') out.groundTruth = d.groundTruth;
     }
     if (d.limit.trim()) {
       const n = positiveInt(d.limit.trim(), `Dataset ${i + 1}: limit`);
