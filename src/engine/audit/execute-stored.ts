@@ -9,7 +9,7 @@
  * to its `stored` record (params_json in the store).
  */
 import { attackStored } from '../attacks/domain/attack-stored.js';
-import { loadStoredImage, storedToRaster, type StoredImage } from '../attacks/domain/stored-image.js';
+import { loadStoredImage, storedDeltaPanel, storedToRaster, type StoredImage } from '../attacks/domain/stored-image.js';
 import type { EpsAllUnits } from '../attacks/domain/units.js';
 import type { ImageMetrics } from '../attacks/index.js';
 import { UserError } from '../errors.js';
@@ -98,17 +98,9 @@ export async function executeStoredTask(task: Task, rt: RuntimeOptions, worker: 
   const res = r.result;
   const clean = display(image, r.clean);
   const adversarial = display(image, r.adversarial);
-  const plane = image.width * image.height;
-  // perturbation panel: grey = ½ + Δ su/(2 ε su), so black/white are −ε/+ε (RGB: the largest change of the three)
+  // perturbation panel: grey = ½ + Δ su/(2 ε su), so black/white are −ε/+ε whatever the display rounding hides
   const amplification = 1 / (2 * r.eps.su);
-  const pert = Uint8Array.from({ length: plane }, (_, i) => {
-    let d = 0;
-    for (let c = 0; c < image.channels; c++) {
-      const v = r.adversarial[c * plane + i] - r.clean[c * plane + i];
-      if (Math.abs(v) > Math.abs(d)) d = v;
-    }
-    return Math.round(Math.min(1, Math.max(0, 0.5 + d * amplification)) * 255);
-  });
+  const pert = to8bit(storedDeltaPanel(image, r.clean, r.adversarial, amplification));
   const w = image.window;
   const stored: StoredCellRecord = {
     epsGiven: { value: s.eps, units: s.units },
