@@ -1,7 +1,8 @@
 /**
  * Runs one task (cells.ts) on a model: decode its images, prepare the batch, run the attack by name, and
- * (stored-domain tasks: execute-stored.ts, at the image's native resolution) return per cell its metrics and the raw material of its adversarial example (8-bit planes and masks;
- * the store encodes PNGs only for the few worst cells it keeps). The same function runs in the main
+ * return per cell its metrics and the raw material of its adversarial example (8-bit planes and masks;
+ * the store encodes PNGs only for the few worst cells it keeps). Stored-domain tasks go to
+ * execute-stored.ts (one image at its native resolution). The same function runs in the main
  * process, in a child process and in a queue worker, so every mode gives the same numbers.
  */
 import { resolve } from 'node:path';

@@ -33,7 +33,7 @@ import * as attacks from '../attacks/index.js';
 import { parseFraction } from '../attacks/budget.js';
 import { UserError } from '../errors.js';
 import { knownAttacks, resolveAttack } from './attack-registry.js';
-import { validateStoredAttack } from './stored-plan.js';
+import { STORED_EPS_UNITS, validateStoredAttack } from './stored-plan.js';
 
 /** ε units of the model domain (DESIGN.md "Attack semantics"); the stored domain's are STORED_EPS_UNITS. */
 export const EPS_UNITS: readonly string[] = ['pixel', 'normalised'];
@@ -150,7 +150,7 @@ export function amount(v: number | string, where: string): number {
   return n;
 }
 
-const STORED_HINT = (units: string): string => (['su', 'HU', '255w'].includes(units) ? ` (${units} is a stored-domain unit: add "domain": "stored")` : '');
+const STORED_HINT = (units: string): string => ((STORED_EPS_UNITS as readonly string[]).includes(units) ? ` (${units} is a stored-domain unit: add "domain": "stored")` : '');
 
 /** Validates a parsed plan: schema first, then what the schema cannot say (units, ε values). */
 export function validatePlan(raw: unknown, source = 'the plan'): AuditPlan {
