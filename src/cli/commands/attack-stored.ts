@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { attackStored } from '../../engine/attacks/domain/attack-stored.js';
-import { loadStoredImage, storedToRaster, unitScale } from '../../engine/attacks/domain/stored-image.js';
+import { loadStoredImage, storedDeltaPanel, storedToRaster, unitScale } from '../../engine/attacks/domain/stored-image.js';
 import { allUnits, BudgetUnitError, describeUnits, parseEps, type EpsSpec } from '../../engine/attacks/domain/units.js';
 import { dice, iou } from '../../engine/metrics/overlap.js';
 import { exportAdversarialDicom } from '../../engine/imaging/dicom-export.js';
@@ -82,15 +82,7 @@ export async function runStoredAttack(o: StoredCliOptions): Promise<void> {
   writeFileSync(join(o.out, 'adversarial.png'), encodePng(storedToRaster(image, r.adversarial)));
   const maxDelta = r.perturbation.linf.su;
   const amplification = maxDelta > 0 ? 0.5 / maxDelta : 1;
-  const plane = W * H;
-  const pert = Float32Array.from({ length: plane }, (_, i) => {
-    let d = 0; // RGB rasters: the largest change of the three channels, signed
-    for (let c = 0; c < image.channels; c++) {
-      const v = r.adversarial[c * plane + i] - r.clean[c * plane + i];
-      if (Math.abs(v) > Math.abs(d)) d = v;
-    }
-    return 0.5 + d * amplification;
-  });
+  const pert = storedDeltaPanel(image, r.clean, r.adversarial, amplification);
   writeFileSync(join(o.out, 'perturbation.png'), encodePng({ width: W, height: H, channels: 1, data: pert, levels: 255, source: { format: 'png' } }));
 
   const scale = unitScale(image);

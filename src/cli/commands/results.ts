@@ -67,7 +67,7 @@ async function runResults(o: ResultsCliOptions): Promise<void> {
         const models = new Map(store.rows('models').map((m) => [String(m.model_sha256), String(m.name)]));
         out.push(`audit "${a.name}" ${a.auditId.slice(0, 12)}: ${a.cellsDone}/${a.cellsTotal} cells, ${a.status}`);
         for (const c of robustnessCurves(cells)) {
-          out.push(`  ${models.get(c.modelSha256) ?? c.modelSha256.slice(0, 12)} ${c.dataset} ${c.label} (${c.units}):`);
+          out.push(`  ${models.get(c.modelSha256) ?? c.modelSha256.slice(0, 12)} ${c.dataset} ${c.label} (${c.domain} domain, ${c.units}):`);
           for (const p of c.points) out.push(`    ε ${p.epsText.padEnd(10)} n ${String(p.n).padStart(4)}  Dice ${pct(p.dice)} % [${pct(p.diceCi.low)}–${pct(p.diceCi.high)}]  IoU ${pct(p.iou)} %  success ${pct(p.successRate)} %`);
         }
         for (const r of robustDiceSummary(cells)) out.push(`  robust Dice ${models.get(r.modelSha256) ?? ''} ${r.dataset}: ${pct(r.robustDice)} % over ${r.n} images (clean ${pct(r.cleanDice)} %)`);

@@ -1,7 +1,8 @@
 /**
  * Analysis: pure functions over stored cells (AuditStore.cells()), used by `vlsm-audit results`, the
  * report and the app. Nothing here reads files or models; the same cells give the same figures.
- *   - robustness curves: per (model, dataset, attack row, units) Dice/IoU against ε, with a percentile
+ *   - robustness curves: per (model, dataset, attack row, domain, units) Dice/IoU against ε (a su sweep and a
+ *     k/255 sweep are never one curve), with a percentile
  *     bootstrap CI of the mean Dice and the attack success rate (metrics/robustness.ts semantics);
  *   - robust Dice: per image the minimum adversarial Dice over every attack cell (clean/noise excluded);
  *   - per-prompt robustness: the same means per prompt spec;
@@ -53,13 +54,15 @@ export interface RobustnessCurve {
   dataset: string;
   label: string;
   attack: string;
+  /** 'model' | 'stored': a curve is one domain and one unit of ε, never a mix. */
+  domain: string;
   units: string;
   points: CurvePoint[];
 }
 
 export function robustnessCurves(cells: readonly CellRecord[], opts: { seed?: number; resamples?: number } = {}): RobustnessCurve[] {
   const curves: RobustnessCurve[] = [];
-  for (const group of groupBy(cells, (c) => `${c.modelSha256}|${c.dataset}|${c.label}|${c.units}`).values()) {
+  for (const group of groupBy(cells, (c) => `${c.modelSha256}|${c.dataset}|${c.label}|${c.domain}|${c.units}`).values()) {
     const first = group[0];
     const points = [...groupBy(group, (c) => String(c.eps)).values()]
       .map((g) => {
@@ -77,7 +80,7 @@ export function robustnessCurves(cells: readonly CellRecord[], opts: { seed?: nu
         };
       })
       .sort((a, b) => a.eps - b.eps);
-    curves.push({ modelSha256: first.modelSha256, dataset: first.dataset, label: first.label, attack: first.attack, units: first.units, points });
+    curves.push({ modelSha256: first.modelSha256, dataset: first.dataset, label: first.label, attack: first.attack, domain: first.domain, units: first.units, points });
   }
   return curves;
 }
@@ -134,7 +137,7 @@ export interface PromptRobustness {
 }
 
 export function perPromptRobustness(cells: readonly CellRecord[]): PromptRobustness[] {
-  return [...groupBy(cells, (c) => `${c.modelSha256}|${c.dataset}|${c.promptSpec}|${c.label}|${c.eps}`).values()].map((g) => ({
+  return [...groupBy(cells, (c) => `${c.modelSha256}|${c.dataset}|${c.promptSpec}|${c.label}|${c.units}|${c.eps}`).values()].map((g) => ({
     modelSha256: g[0].modelSha256,
     dataset: g[0].dataset,
     promptSpec: g[0].promptSpec,
@@ -170,7 +173,7 @@ export interface PairedStats {
 }
 
 export function pairedStatistics(cells: readonly CellRecord[], opts: { seed?: number } = {}): PairedStats[] {
-  return [...groupBy(cells.filter((c) => c.attack !== 'clean'), (c) => `${c.modelSha256}|${c.dataset}|${c.label}|${c.eps}`).values()].map((g) => {
+  return [...groupBy(cells.filter((c) => c.attack !== 'clean'), (c) => `${c.modelSha256}|${c.dataset}|${c.label}|${c.units}|${c.eps}`).values()].map((g) => {
     const diffs = g.map((c) => c.metrics.adversarial.dice - c.metrics.clean.dice).filter((x) => !Number.isNaN(x));
     return {
       modelSha256: g[0].modelSha256,

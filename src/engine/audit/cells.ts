@@ -21,6 +21,7 @@ import { resolveAttack } from './attack-registry.js';
 import { resolveDicomDataset, segmentPrompt, type DicomImageInputs } from './dicom-datasets.js';
 import { amount, PlanError, type AttackSpec, type AuditPlan, type DatasetSpec, type PromptSpec } from './plan.js';
 import { engineVersion } from './provenance.js';
+import { checkStoredTasks, storedAttackSettings } from './stored-plan.js';
 import type { DatasetRecord, ModelRecord } from './store.js';
 
 export const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
@@ -207,6 +208,7 @@ export function attackSettings(spec: AttackSpec, seeds: readonly number[], where
   const resolved = resolveAttack(spec.name);
   if (!resolved) throw new PlanError(`${where}: unknown attack "${spec.name}".`);
   const norm = spec.norm ?? resolved.norm;
+  if (spec.domain === 'stored') return storedAttackSettings(spec, seeds, where, norm, resolved.defaultSteps);
   if (norm === 'l2' && spec.units === 'normalised') throw new PlanError(`${where}: normalised units exist for L∞ attacks only (the paper's convention).`);
   const out: AttackSetting[] = [];
   spec.eps.forEach((e, j) => {
@@ -280,8 +282,10 @@ export async function expandPlan(plan: AuditPlan): Promise<Expansion> {
             if (setting.datasets && !setting.datasets.includes(d.name)) continue;
             const first = ordinal;
             ordinal += images.length;
-            for (let start = 0; start < images.length; start += B) {
-              const batchImages = images.slice(start, start + B);
+            // the stored domain attacks one file at a time (each has its own size)
+            const perTask = setting.domain === 'stored' ? 1 : B;
+            for (let start = 0; start < images.length; start += perTask) {
+              const batchImages = images.slice(start, start + perTask);
               const batchKey = batchImages.length > 1 ? sha256(canonical(batchImages.map((im) => [im.imageSha256, im.maskSha256, im.prompt]))) : null;
               const cells = batchImages.map((image, pos) => ({
                 key: cellKey({ modelSha256: m.pkg.sha256, image, setting, execution, batch: batchKey ? { key: batchKey, position: pos } : null }),
@@ -300,5 +304,6 @@ export async function expandPlan(plan: AuditPlan): Promise<Expansion> {
   }
   const keys = new Set(tasks.flatMap((t) => t.cells.map((c) => c.key)));
   if (keys.size !== ordinal) throw new PlanError('The plan names the same cell twice (a model, dataset, prompt, attack or seed is repeated).');
+  await checkStoredTasks(tasks);
   return { auditId, plan, models, datasets, tasks, cellsTotal: ordinal };
 }

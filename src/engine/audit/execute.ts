@@ -1,7 +1,8 @@
 /**
  * Runs one task (cells.ts) on a model: decode its images, prepare the batch, run the attack by name, and
  * return per cell its metrics and the raw material of its adversarial example (8-bit planes and masks;
- * the store encodes PNGs only for the few worst cells it keeps). The same function runs in the main
+ * the store encodes PNGs only for the few worst cells it keeps). Stored-domain tasks go to
+ * execute-stored.ts (one image at its native resolution). The same function runs in the main
  * process, in a child process and in a queue worker, so every mode gives the same numbers.
  */
 import { resolve } from 'node:path';
@@ -11,6 +12,7 @@ import { loadModelPackage } from '../model/index.js';
 import { resolveAttack } from './attack-registry.js';
 import type { Task } from './cells.js';
 import { loadTaskMask } from './dicom-datasets.js';
+import { executeStoredTask, type StoredCellRecord } from './execute-stored.js';
 
 export interface RuntimeOptions {
   provider: 'auto' | 'cpu' | 'cuda';
@@ -30,12 +32,16 @@ export interface RawExample {
   reference: Uint8Array;
   cleanMask: Uint8Array;
   advMask: Uint8Array;
+  /** Stored domain: the perturbation panel (8-bit grey ½ + Δ su·amplification), since the 8-bit display pair loses sub-step changes. */
+  perturbation?: { data: Uint8Array; amplification: number };
 }
 
 export interface CellOutcome {
   key: string;
   metrics: ImageMetrics;
   example: RawExample;
+  /** Stored domain: ε, α and max |Δ| in su, HU and k/255w, and the image's stored-value mapping. */
+  stored?: StoredCellRecord;
 }
 
 export interface TaskResult {
@@ -77,6 +83,7 @@ export class ModelCache {
 const to8bit = (x: Float32Array) => Uint8Array.from(x, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
 
 export async function executeTask(task: Task, models: ModelCache, rt: RuntimeOptions, worker: string): Promise<TaskResult> {
+  if (task.setting.domain === 'stored') return executeStoredTask(task, rt, worker);
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const model = await models.get(task.modelDir, task.modelSha256);

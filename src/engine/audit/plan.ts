@@ -22,7 +22,8 @@
  *               `name` is resolved through src/engine/attacks at run time (audit/attack-registry.ts), so
  *               attack kinds added there need no change here. ε values are numbers or "k/255" strings in
  *               `units`; `units` is a free string checked against the units the engine knows (EPS_UNITS),
- *               so a new unit (stored-domain su/HU) is one entry there.
+ *               so a new unit is one entry there. domain 'stored' (stored-plan.ts): δ in the file's own
+ *               stored values at native resolution, units 'su' | 'HU' | '255w', gradient attacks only.
  *   seeds       [0]
  *   execution   { batch [1], levels [255], channels [auto] }: these change results, so they are part of
  *               every cell key; threads, provider and workers are run-time options.
@@ -34,8 +35,9 @@ import * as attacks from '../attacks/index.js';
 import { parseFraction } from '../attacks/budget.js';
 import { UserError } from '../errors.js';
 import { knownAttacks, resolveAttack } from './attack-registry.js';
+import { STORED_EPS_UNITS, validateStoredAttack } from './stored-plan.js';
 
-/** ε units the engine understands; 'pixel' and 'normalised' today (DESIGN.md "Attack semantics"). */
+/** ε units of the model domain (DESIGN.md "Attack semantics"); the stored domain's are STORED_EPS_UNITS. */
 export const EPS_UNITS: readonly string[] = ['pixel', 'normalised'];
 
 /** Loss kinds of the attack engine (its LOSS_KINDS list where it exports one). */
@@ -161,6 +163,8 @@ export function amount(v: number | string, where: string): number {
   return n;
 }
 
+const STORED_HINT = (units: string): string => ((STORED_EPS_UNITS as readonly string[]).includes(units) ? ` (${units} is a stored-domain unit: add "domain": "stored")` : '');
+
 /** Validates a parsed plan: schema first, then what the schema cannot say (units, ε values). */
 export function validatePlan(raw: unknown, source = 'the plan'): AuditPlan {
   const r = PlanSchema.safeParse(raw);
@@ -176,7 +180,8 @@ export function validatePlan(raw: unknown, source = 'the plan'): AuditPlan {
   plan.attacks.forEach((a, i) => {
     if (!resolveAttack(a.name)) throw new PlanError(`${source}: attacks.${i}: unknown attack "${a.name}" (known: ${knownAttacks().join(', ')}).`);
     if (!lossKinds().includes(a.loss.kind)) throw new PlanError(`${source}: attacks.${i}.loss.kind must be one of ${lossKinds().join(', ')}, got "${a.loss.kind}".`);
-    if (!EPS_UNITS.includes(a.units)) throw new PlanError(`${source}: attacks.${i}.units must be one of ${EPS_UNITS.join(', ')}, got "${a.units}".`);
+    if (a.domain === 'stored') return validateStoredAttack(a, `${source}: attacks.${i}`);
+    if (!EPS_UNITS.includes(a.units)) throw new PlanError(`${source}: attacks.${i}.units must be one of ${EPS_UNITS.join(', ')}, got "${a.units}"${STORED_HINT(a.units)}.`);
     a.eps.forEach((e, j) => amount(e, `${source}: attacks.${i}.eps.${j}`));
     if (a.alpha !== undefined && !(amount(a.alpha, `${source}: attacks.${i}.alpha`) > 0)) throw new PlanError(`${source}: attacks.${i}.alpha must be greater than 0.`);
   });

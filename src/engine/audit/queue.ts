@@ -73,7 +73,15 @@ const jobId = (t: Task) => `${t.auditId.slice(0, 16)}-${t.key}`;
 /** Job return values are JSON: numbers via encodeNumbers (NaN, −0 kept), byte arrays as base64. */
 export function encodeResult(r: TaskResult): string {
   const b64 = (a: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-  return encodeNumbers({ ...r, cells: r.cells.map((c) => ({ ...c, example: { ...c.example, clean: b64(c.example.clean), adversarial: b64(c.example.adversarial), reference: b64(c.example.reference), cleanMask: b64(c.example.cleanMask), advMask: b64(c.example.advMask) } })) });
+  return encodeNumbers({
+    ...r,
+    cells: r.cells.map((c) => {
+      const e = c.example;
+      // stored-domain cells bring their own perturbation panel (grey Δ in stored units)
+      const pert = e.perturbation ? { perturbation: b64(e.perturbation.data), amplification: e.perturbation.amplification } : {};
+      return { ...c, example: { ...e, clean: b64(e.clean), adversarial: b64(e.adversarial), reference: b64(e.reference), cleanMask: b64(e.cleanMask), advMask: b64(e.advMask), ...pert } };
+    }),
+  });
 }
 
 export function decodeResult(text: string): TaskResult {
@@ -84,7 +92,11 @@ export function decodeResult(text: string): TaskResult {
     ...w,
     cells: w.cells.map((c) => ({
       ...c,
-      example: { width: Number(c.example.width), height: Number(c.example.height), channels: Number(c.example.channels), clean: bytes(c.example.clean), adversarial: bytes(c.example.adversarial), reference: bytes(c.example.reference), cleanMask: bytes(c.example.cleanMask), advMask: bytes(c.example.advMask) },
+      example: {
+        width: Number(c.example.width), height: Number(c.example.height), channels: Number(c.example.channels), clean: bytes(c.example.clean), adversarial: bytes(c.example.adversarial),
+        reference: bytes(c.example.reference), cleanMask: bytes(c.example.cleanMask), advMask: bytes(c.example.advMask),
+        ...(c.example.perturbation !== undefined ? { perturbation: { data: bytes(c.example.perturbation), amplification: Number(c.example.amplification) } } : {}),
+      },
     })),
   };
 }

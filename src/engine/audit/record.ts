@@ -11,12 +11,14 @@ import type { AuditStore, CellRecord, ExampleRecord } from './store.js';
 
 function pngs(e: RawExample): ExampleRecord {
   const C = e.channels as 1 | 3;
-  const raster = (planar8: Uint8Array) => ({ width: e.width, height: e.height, channels: C, data: toInterleaved(Float32Array.from(planar8, (v) => v / 255), C, e.width, e.height), levels: 255, source: { format: 'png' as const } });
+  const raster = (planar8: Uint8Array, channels: 1 | 3 = C) => ({ width: e.width, height: e.height, channels, data: toInterleaved(Float32Array.from(planar8, (v) => v / 255), channels, e.width, e.height), levels: 255, source: { format: 'png' as const } });
   let max = 0;
   for (let i = 0; i < e.clean.length; i++) max = Math.max(max, Math.abs(e.adversarial[i] - e.clean[i]));
-  // grey 0.5 + δ·A with A = 0.5/max|δ|, as `vlsm-audit attack` writes perturbation.png
-  const amplification = max > 0 ? (0.5 * 255) / max : 1;
-  const pert = Uint8Array.from(e.clean, (c, i) => Math.round(Math.min(255, Math.max(0, 127.5 + (e.adversarial[i] - c) * amplification))));
+  // grey 0.5 + δ·A with A = 0.5/max|δ|, as `vlsm-audit attack` writes perturbation.png; the stored domain
+  // brings its own panel (one grey plane, Δ in stored units)
+  const amplification = e.perturbation ? e.perturbation.amplification : max > 0 ? (0.5 * 255) / max : 1;
+  const pert = e.perturbation ? e.perturbation.data : Uint8Array.from(e.clean, (c, i) => Math.round(Math.min(255, Math.max(0, 127.5 + (e.adversarial[i] - c) * amplification))));
+  const pertChannels: 1 | 3 = e.perturbation ? 1 : C;
   const mask = (data: Uint8Array) => encodeMaskPng({ width: e.width, height: e.height, data });
   return {
     width: e.width,
@@ -24,7 +26,7 @@ function pngs(e: RawExample): ExampleRecord {
     channels: e.channels,
     cleanPng: encodePng(raster(e.clean)),
     adversarialPng: encodePng(raster(e.adversarial)),
-    perturbationPng: encodePng(raster(pert)),
+    perturbationPng: encodePng(raster(pert, pertChannels)),
     amplification,
     referencePng: mask(e.reference),
     cleanMaskPng: mask(e.cleanMask),
@@ -59,7 +61,7 @@ export function storeTaskResult(store: AuditStore, task: Task, r: TaskResult, se
       epsText: s.epsText,
       seed: s.seed,
       domain: s.domain,
-      params: { budget: s.budget, loss: s.loss, target: s.target, options: s.options, execution: task.execution, batchSize: task.cells.length },
+      params: { budget: s.budget, loss: s.loss, target: s.target, options: s.options, execution: task.execution, batchSize: task.cells.length, ...(out.stored ? { stored: out.stored } : {}) },
       batchKey: c.batchKey,
       provider: r.provider,
       threads: r.threads,

@@ -34,7 +34,9 @@
  *   model_sha256, dataset_key, dataset (name), image_id, image_sha256
  *   prompt_spec ('default' | 'fixed' | 'key p3' | 'variants p7'), prompt (the text the model got)
  *   attack (registry name), label (report row label), units, eps (in `units`), eps_text ('8/255', '0.03 norm.'),
- *   seed, domain ('model' | 'stored'), params_json (full attack parameters: budget, loss, target, options, execution)
+ *   seed, domain ('model' | 'stored'), params_json (full attack parameters: budget, loss, target, options, execution;
+ *                      stored-domain cells add `stored`: ε, α and max |Δ| in su/HU/k/255w and the image's
+ *                      stored-value mapping — audit/execute-stored.ts StoredCellRecord)
  *   batch_key (null when the cell ran alone; else sha256 of its batch's cells in order, plus its position)
  *   provider (as run: cpu/cuda), threads, gradient_mode ('fused' | 'unfused' | null), iterations, ms
  *   started_at, finished_at   ISO 8601 UTC
@@ -44,9 +46,9 @@
  *   metrics_json       the full ImageMetrics, NaN/±Infinity/−0 kept (encodeNumbers): the bit-exact record
  * examples                                 adversarial examples of the worst cells only
  *   (audit_id, cell_key) PK, group_key (model_sha256|dataset_key|label), adv_dice (rank: lowest kept)
- *   width, height, channels      at the model input size (the resolution the attack ran at)
+ *   width, height, channels      at the resolution the attack ran at (model input size; stored domain: the image's own)
  *   clean_png, adversarial_png   8-bit PNGs: the evaluated images (‖δ‖ verifiable from these two)
- *   perturbation_png, amplification  grey 0.5 + δ·amplification
+ *   perturbation_png, amplification  grey 0.5 + δ·amplification (δ in 8-bit levels; stored domain: in stored units, one grey plane)
  *   reference_png, clean_mask_png, adv_mask_png   0/255 masks
  *   Per group the `store.worstExamples` cells with the lowest (adv_dice, cell_key) are kept; the set does
  *   not depend on the order cells finish in.

@@ -19,6 +19,11 @@ export interface FigureInputs {
   adversarialPrediction: Uint8Array;
   /** L∞ budget in [0,1] units (the scale of the perturbation panel). */
   eps: number;
+  /**
+   * A ready perturbation panel (grey PNG of the image's size) and its scale caption: the stored domain's,
+   * drawn from Δ in stored units because the 8-bit display pair loses changes smaller than a grey step.
+   */
+  perturbationPanel?: { png: Uint8Array; caption: string };
 }
 
 export interface FigurePanel {
@@ -84,15 +89,17 @@ export function composeFigureRow(f: FigureInputs): FigurePanel[] {
   const clean = maskBits(f.cleanPrediction, 'stored clean prediction', w, h);
   const adv = maskBits(f.adversarialPrediction, 'stored adversarial prediction', w, h);
   const gt = f.groundTruth ? maskBits(f.groundTruth, 'stored ground truth', w, h) : null;
-  const delta = amplifiedPerturbation(original, adversarial, f.eps);
+  const given = f.perturbationPanel ? decodePng(f.perturbationPanel.png, 'stored perturbation panel') : null;
+  if (given && (given.width !== w || given.height !== h)) throw new Error(`The stored perturbation panel (${given.width}×${given.height}) does not match the original (${w}×${h}).`);
+  const delta = given ? given.data : amplifiedPerturbation(original, adversarial, f.eps);
   const k = f.eps * 255;
-  const scale = k > 0 ? `grey = 0, black/white = −/+${fmtK(k)}/255 (×${fmtGain(1 / (2 * f.eps))})` : 'no budget';
+  const scale = f.perturbationPanel ? f.perturbationPanel.caption : k > 0 ? `grey = 0, black/white = −/+${fmtK(k)}/255 (×${fmtGain(1 / (2 * f.eps))})` : 'no budget';
   return [
     { caption: gt ? 'original + ground truth' : 'original (no ground truth)', png: png(w, h, gt ? overlayMask(base, w, h, gt, GT_COLOUR) : base) },
     { caption: 'perturbed (as stored)', png: png(w, h, advRgb) },
     { caption: 'clean prediction', png: png(w, h, overlayMask(base, w, h, clean, PRED_COLOUR)) },
     { caption: 'adversarial prediction', png: png(w, h, overlayMask(advRgb, w, h, adv, ADV_COLOUR)) },
-    { caption: `perturbation: ${scale}`, png: png(w, h, original.channels === 3 ? delta : toRgb({ ...original, data: delta })) },
+    { caption: `perturbation: ${scale}`, png: png(w, h, (given ?? original).channels === 3 ? delta : toRgb({ ...(given ?? original), data: delta })) },
   ];
 }
 

@@ -12,7 +12,8 @@ import { createHash } from 'node:crypto';
 import { CONTROL_ATTACKS, robustDicePerImage, robustnessCurves } from '../audit/analysis.js';
 import type { AuditRow, AuditStore, CellRecord } from '../audit/store.js';
 import { bootstrapCi } from '../metrics/index.js';
-import { epsLabel } from './format.js';
+import { epsColumnLabel, unitsRank } from './format.js';
+import { storedWorst } from './stored-data.js';
 import { describeLimitations } from './limitations.js';
 import { describeMethod } from './method-data.js';
 import type { BreakdownRow, CurveSeries, DatasetProvenance, EpsilonColumn, Estimate, ReportData, VerdictRow, WorstCase } from './report-data.js';
@@ -89,8 +90,8 @@ export function reportDataFromStore(store: AuditStore, opts: StoreReportOptions 
 
   const attacked = cells.filter(isAttack);
   const epsilons: EpsilonColumn[] = [...group(attacked, (c) => `${c.units}|${c.eps}`).values()]
-    .map((g) => ({ units: g[0].units, value: g[0].eps, label: g[0].units === 'pixel' ? epsLabel(g[0].eps, 'pixel') : g[0].epsText }))
-    .sort((a, b) => (a.units === b.units ? a.value - b.value : a.units === 'pixel' ? -1 : 1));
+    .map((g) => ({ units: g[0].units, value: g[0].eps, label: epsColumnLabel(g[0].units, g[0].eps, g[0].epsText) }))
+    .sort((a, b) => unitsRank(a.units) - unitsRank(b.units) || (a.units < b.units ? -1 : a.units > b.units ? 1 : a.value - b.value));
   const headline = epsilons.at(-1);
 
   const curves = robustnessCurves(cells, { seed: 0 });
@@ -148,7 +149,7 @@ export function reportDataFromStore(store: AuditStore, opts: StoreReportOptions 
     });
 
   const perDataset: BreakdownRow[] = [...group(attacked, (c) => `${c.modelSha256}|${c.dataset}|${c.label}|${c.units}|${c.eps}`).values()].map((g) => ({
-    key: `${g[0].label} at ${g[0].units === 'pixel' ? epsLabel(g[0].eps, 'pixel') : g[0].epsText}`,
+    key: `${g[0].label} at ${epsColumnLabel(g[0].units, g[0].eps, g[0].epsText)}`,
     model: mn(g[0].modelSha256),
     dataset: dn(g[0].dataset),
     clean: estimate(g.map((c) => c.metrics.clean.dice)),
@@ -176,12 +177,17 @@ export function reportDataFromStore(store: AuditStore, opts: StoreReportOptions 
       image: imageLabel(c),
       prompt: c.prompt,
       attack: c.label,
-      eps: { units: c.units, value: c.eps, label: c.units === 'pixel' ? epsLabel(c.eps, 'pixel') : c.epsText },
+      eps: { units: c.units, value: c.eps, label: epsColumnLabel(c.units, c.eps, c.epsText) },
       cleanDice: c.metrics.clean.dice,
       adversarialDice: c.metrics.adversarial.dice,
       images: ex
-        ? { original: ex.cleanPng, adversarial: ex.adversarialPng, groundTruth: c.referenceKind === 'ground-truth' ? ex.referencePng : null, cleanPrediction: ex.cleanMaskPng, adversarialPrediction: ex.advMaskPng }
+        ? {
+            original: ex.cleanPng, adversarial: ex.adversarialPng, groundTruth: c.referenceKind === 'ground-truth' ? ex.referencePng : null, cleanPrediction: ex.cleanMaskPng, adversarialPrediction: ex.advMaskPng,
+            // the stored domain's panel is Δ in stored units (the 8-bit display pair loses sub-step changes)
+            ...(c.domain === 'stored' ? { perturbation: ex.perturbationPng } : {}),
+          }
         : null,
+      ...(c.domain === 'stored' ? { stored: storedWorst(c) } : {}),
     };
     if (opts.includeIdentifiers && opts.identifiersOf) {
       const file = sourceFile(datasetRows, imageRows, c);

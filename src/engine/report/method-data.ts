@@ -6,6 +6,7 @@ import { CONTROL_ATTACKS } from '../audit/analysis.js';
 import type { CellRecord } from '../audit/store.js';
 import { epsLabel } from './format.js';
 import type { AttackMethod, ReportData } from './report-data.js';
+import { storedBudgets } from './stored-data.js';
 
 interface CellParams {
   budget?: { norm?: string; eps?: number; alpha?: number; steps?: number; restarts?: number; randomStart?: boolean; units?: string; schedule?: string; earlyStop?: boolean };
@@ -59,7 +60,9 @@ export function describeMethod(plan: unknown, cells: readonly CellRecord[]): Rep
   const promptModes = (p.prompts ?? [{ mode: 'default' }]).map((x) =>
     x.mode === 'default' ? 'the dataset\'s p1 prompt, or the model\'s default prompt for the dataset' : x.mode === 'fixed' ? `the fixed prompt "${x.text}"` : x.mode === 'key' ? `prompt ${x.key} of splits.json` : `every phrasing stored under ${x.key}`,
   );
+  const stored = storedBudgets(cells);
   return {
+    ...(stored.length ? { stored } : {}),
     attacks,
     seeds: [...new Set(cells.map((c) => c.seed))].sort((a, b) => a - b),
     quantisation:

@@ -4,7 +4,7 @@
  * attack parameters the store recorded, never from defaults assumed here.
  */
 import type { PdfContent } from './pdf-writer.js';
-import type { ReportData } from './report-data.js';
+import type { ReportData, StoredBudgetRow } from './report-data.js';
 import { p, RULES_LAYOUT, td, th } from './styles.js';
 
 export function methodSection(d: ReportData): PdfContent[] {
@@ -45,7 +45,8 @@ export function methodSection(d: ReportData): PdfContent[] {
         `"normalised" units (after mean/std) exist only to reproduce published numbers and are labelled wherever used.`,
     ),
     { text: 'Quantisation', style: 'h2' },
-    p(d.method.quantisation),
+    p(stored ? `Model domain: ${d.method.quantisation} Stored domain: see below.` : d.method.quantisation),
+    ...(d.method.stored ? storedDomainSection(d.method.stored) : []),
     { text: 'Attacks', style: 'h2' },
     {
       table: {
@@ -64,5 +65,39 @@ export function methodSection(d: ReportData): PdfContent[] {
     ),
     { text: 'Execution settings that change results', style: 'h2' },
     { text: JSON.stringify(d.method.execution), style: 'mono' },
+  ];
+}
+
+const r3 = (x: number): string => String(Math.round(x * 1000) / 1000);
+
+/** The stored domain in words and its budgets per image kind; only for audits with stored-domain cells. */
+function storedDomainSection(rows: readonly StoredBudgetRow[]): PdfContent[] {
+  return [
+    { text: 'Stored domain', style: 'h2' },
+    p(
+      'Threat model: the attacker edits the image file itself — the stored integer values of the DICOM pixel data (or the 8-bit ' +
+        'samples of a PNG/JPEG) at the file\'s own resolution — and the model sees the edited file through the unchanged preprocessing ' +
+        '(rescale slope/intercept, VOI window, resize to the model size, mean/std normalisation), all of which lies inside the ' +
+        'gradient. Units: su is one step of the stored integer; HU = su·|RescaleSlope| (CT only: a HU budget on an image without ' +
+        'Hounsfield units is refused when the plan is expanded); k/255w is k/255 of the displayed window, 255·HU/span with span = ' +
+        'window width − 1 for the LINEAR VOI function (width for LINEAR_EXACT and SIGMOID; PNG/JPEG: 255). ' +
+        'Integer quantisation: every iterate is rounded to whole stored units and an L∞ ε is floored to whole stored units (a change ' +
+        'that is not a whole stored step cannot be written), so max |Δ stored| ≤ ε holds exactly. Clipping: stored values stay within ' +
+        'what BitsStored and PixelRepresentation can hold (PNG/JPEG: 0…255). Dice and IoU are measured at the image\'s own size, ' +
+        'against the ground truth at that size or, reference-free, against the clean prediction; the perturbation norms, PSNR and SSIM ' +
+        'of stored-domain cells are on the display scale (the window mapped to [0, 1]).',
+    ),
+    p('Stored-domain budgets as run, per attack, ε and kind of image (the same HU or k/255w is a different number of stored units on each):', 'note'),
+    {
+      table: {
+        headerRows: 1,
+        widths: ['auto', 'auto', 'auto', 'auto', 'auto', '*', 'auto', 'auto'],
+        body: [
+          [th('attack'), th('ε as planned'), th('ε su'), th('ε HU'), th('ε k/255w'), th('image'), th('cells'), th('max |Δ| su')],
+          ...rows.map((r) => [td(r.attack, { bold: true }), td(r.given), td(r3(r.su)), td(r.HU === null ? '– (not CT)' : r3(r.HU)), td(r3(r.w255)), td(r.image), td(String(r.cells)), td(r3(r.maxDeltaSu))]),
+        ],
+      },
+      layout: RULES_LAYOUT,
+    },
   ];
 }

@@ -13,7 +13,7 @@ export interface Estimate {
 }
 
 export interface EpsilonColumn {
-  /** Attack units: 'pixel' (k/255 on the [0,1] image) or 'normalised'. */
+  /** Attack units: 'pixel' (k/255 on the [0,1] image) or 'normalised' (model domain); 'su', 'HU', '255w' (stored domain). */
   units: string;
   /** ε in the units' own scale ([0,1] for pixel). */
   value: number;
@@ -60,6 +60,31 @@ export interface StoredImages {
   groundTruth: Uint8Array | null;
   cleanPrediction: Uint8Array;
   adversarialPrediction: Uint8Array;
+  /** Stored domain: the perturbation panel as stored (grey ½ + Δ su/(2 ε su)). */
+  perturbation?: Uint8Array;
+}
+
+/** A stored-domain worst case's budget, in all three units (describeUnits). */
+export interface StoredWorst {
+  eps: string;
+  maxDelta: string;
+  /** The perturbation panel's black/white, e.g. "20 su = 20 HU". */
+  scale: string;
+  image: string;
+}
+
+/** One row of the stored-domain budget table: an attack's ε on one kind of image, in all three units. */
+export interface StoredBudgetRow {
+  attack: string;
+  /** ε as the plan gave it ("10 HU", "2/255w"). */
+  given: string;
+  su: number;
+  HU: number | null;
+  w255: number;
+  image: string;
+  cells: number;
+  /** Largest max |Δ stored| over those cells. */
+  maxDeltaSu: number;
 }
 
 export interface WorstCase {
@@ -73,6 +98,8 @@ export interface WorstCase {
   cleanDice: number;
   adversarialDice: number;
   images: StoredImages | null;
+  /** Stored-domain cells: ε and the perturbation in su, HU and k/255w. */
+  stored?: StoredWorst;
   /** DICOM identifiers of the source file; filled only with --include-identifiers. */
   identifiers?: Record<string, string>;
 }
@@ -139,6 +166,8 @@ export interface ReportData {
     success: string;
     promptModes: string[];
     execution: Record<string, unknown>;
+    /** Present when the audit has stored-domain cells. */
+    stored?: StoredBudgetRow[];
   };
   limitations: string[];
   provenance: {

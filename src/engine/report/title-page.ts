@@ -1,5 +1,5 @@
 /** Page 1: what was audited (one sentence), the verdict table, and how to check the report. */
-import { DASH, fmt, fmtEstimate, fmtRate, fmtTime } from './format.js';
+import { DASH, fmt, fmtEstimate, fmtRate, fmtTime, unitsNote } from './format.js';
 import type { PdfContent, PdfNode } from './pdf-writer.js';
 import type { ReportData } from './report-data.js';
 import { COLOURS, p, RULES_LAYOUT, td, th } from './styles.js';
@@ -88,7 +88,7 @@ export function titlePage(d: ReportData, created: string, hash: string): PdfCont
     p(
       `Mean Dice with 95 % bootstrap intervals in brackets. "Dice at ε" is the mean under the strongest single attack at that ε; ` +
         `"robust Dice" takes, per image, the worst Dice over every attack at ε = ${headline}; "attack success" is the share of ` +
-        `images that some attack at ε = ${headline} broke (${d.method.success}).`,
+        `images that some attack at ε = ${headline} broke (${d.method.success}). ${unitsNote(d)}`,
       'note',
     ),
     ...(d.provenance.datasets.some((x) => x.referenceFree)

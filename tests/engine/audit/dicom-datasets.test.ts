@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resizeMask } from '../../../src/engine/attacks/prepare.js';
 import { expandPlan } from '../../../src/engine/audit/cells.js';
 import { segmentPrompt } from '../../../src/engine/audit/dicom-datasets.js';
+import type { StoredCellRecord } from '../../../src/engine/audit/execute-stored.js';
 import { validatePlan, type AuditPlan } from '../../../src/engine/audit/plan.js';
 import { runAudit } from '../../../src/engine/audit/runner.js';
 import { AuditStore } from '../../../src/engine/audit/store.js';
@@ -112,6 +113,38 @@ describe.skipIf(skipWithoutData)('DICOM folders with SEG / RTSTRUCT ground truth
       const dice = (m: Uint8Array) => (2 * ones(m.map((v, i) => v & truth[i]))) / (ones(m) + ones(truth));
       expect(cell.clean_dice).toBeCloseTo(dice(png(ex.clean_mask_png)), 6);
       expect(cell.adv_dice).toBeCloseTo(dice(png(ex.adv_mask_png)), 6);
+    } finally {
+      store.close();
+    }
+  }, 120_000);
+
+  it('a stored-domain HU sweep on the SEG folder: scored against the SEG mask at the slice’s own size, max |Δ| ≤ ε', async () => {
+    const db = join(tmp.path, 'seg-stored.sqlite');
+    const p = plan([{ kind: 'dicom', path: SEG_FOLDER, groundTruth: 'seg' }], { attacks: [{ name: 'pgd', domain: 'stored', units: 'HU', eps: [10], steps: 2, loss: { kind: 'dice' } }] });
+    const r = await runAudit(p, { ...rt(), db });
+    expect(r).toMatchObject({ status: 'done', total: 3, ran: 3 });
+    const store = AuditStore.open(db, { readOnly: true });
+    try {
+      const cells = store.cells(r.auditId);
+      expect(cells.every((c) => c.referenceKind === 'ground-truth' && c.domain === 'stored')).toBe(true);
+      const frames = pydicomFrames(join(SEG_FOLDER, 'seg', 'label.seg'));
+      let checked = 0;
+      for (const c of cells) {
+        const st = (c.params as { stored: StoredCellRecord }).stored;
+        expect(st.perturbation.linf.HU!).toBeLessThanOrEqual(10 + 1e-9);
+        expect(st.image).toMatchObject({ width: 23, height: 38, modality: 'CT' });
+        // clean Dice against the SEG frame at 23×38, from the stored clean mask
+        const k = Number(/IMG000(\d)/.exec(c.imageId)![1]) - 1;
+        const ex = store.rows('examples', r.auditId).find((e) => e.cell_key === c.key);
+        if (!ex) continue;
+        checked++;
+        const clean = Uint8Array.from(decodePng(ex.clean_mask_png as Uint8Array, 'png').data, (v) => (v > 0.5 ? 1 : 0));
+        expect(clean.length).toBe(23 * 38);
+        const truth = Uint8Array.from(frames[k].mask);
+        const dice = (2 * ones(clean.map((v, i) => v & truth[i]))) / (ones(clean) + ones(truth) || 1);
+        expect(c.metrics.clean.dice).toBeCloseTo(dice, 6);
+      }
+      expect(checked).toBeGreaterThan(0);
     } finally {
       store.close();
     }

@@ -15,7 +15,7 @@ import { makeBudget } from '../budget.js';
 import { masksFromLogits } from '../prepare.js';
 import type { AttackModel, AttackModelOptions } from '../model.js';
 import { pgd } from '../pgd.js';
-import type { AttackBatch, AttackOptions, AttackResult, LossSpec, NormKind } from '../types.js';
+import type { AttackBatch, AttackOptions, AttackResult, Budget, LossSpec, NormKind } from '../types.js';
 import { createStoredAttackModel } from './stored-model.js';
 import { unitScale, type StoredImage } from './stored-image.js';
 import { allUnits, BudgetUnitError, toStoredUnits, type EpsAllUnits, type EpsSpec } from './units.js';
@@ -32,6 +32,9 @@ export interface StoredAttackRequest {
   steps?: number;
   restarts?: number;
   randomStart?: boolean;
+  /** α per iteration (default constant) and early stopping (default off), as in the model domain. */
+  schedule?: Budget['schedule'];
+  earlyStop?: boolean;
   seed?: number;
   loss?: LossSpec;
   /** Ground truth at the image's size (default reference: the clean prediction). */
@@ -105,7 +108,7 @@ export async function attackStored(pkg: ModelPackage, req: StoredAttackRequest, 
       ids: [img.path ?? 'image'],
     };
     const target = req.target === 'empty' ? new Uint8Array(plane) : req.target ? Uint8Array.from(req.target.data, (v) => (v ? 1 : 0)) : undefined;
-    const budget = makeBudget({ norm: req.norm, eps: epsSu / span, alpha: alphaSu / span, steps: req.steps ?? 40, restarts: req.restarts ?? 1, randomStart: !!req.randomStart });
+    const budget = makeBudget({ norm: req.norm, eps: epsSu / span, alpha: alphaSu / span, steps: req.steps ?? 40, restarts: req.restarts ?? 1, randomStart: !!req.randomStart, schedule: req.schedule ?? 'constant', earlyStop: !!req.earlyStop });
     const opts: AttackOptions = { budget, loss: req.loss ?? DEFAULT_LOSS, seed: req.seed ?? 0, target, onStep: req.onStep, signal: req.signal };
     if (req.bestIterate !== undefined) (opts as AttackOptions & { bestIterate?: boolean }).bestIterate = req.bestIterate;
     const result = await (req.attack ?? pgd)(model, batch, opts);

@@ -117,3 +117,19 @@ export function storedToRaster(img: StoredImage, values: ArrayLike<number>): Ras
   const data = applyWindow(toModality(values, img.slope, img.intercept), img.window!, img.voiFunction, img.invert);
   return { width, height, channels: 1, data, levels: img.levels, source: { ...source, window: img.window } };
 }
+
+/**
+ * The perturbation panel of a stored-domain result: one grey plane ½ + Δ·gain per pixel (Δ in stored
+ * units; RGB rasters: the largest change of the three channels, signed), clamped to [0,1].
+ */
+export function storedDeltaPanel(img: Pick<StoredImage, 'width' | 'height' | 'channels'>, clean: ArrayLike<number>, adversarial: ArrayLike<number>, gain: number): Float32Array {
+  const plane = img.width * img.height;
+  return Float32Array.from({ length: plane }, (_, i) => {
+    let d = 0;
+    for (let c = 0; c < img.channels; c++) {
+      const v = adversarial[c * plane + i] - clean[c * plane + i];
+      if (Math.abs(v) > Math.abs(d)) d = v;
+    }
+    return Math.min(1, Math.max(0, 0.5 + d * gain));
+  });
+}
