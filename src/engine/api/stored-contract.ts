@@ -34,6 +34,9 @@ export const domainArgs = {
 /** One radius in the three units; null where a unit does not apply (HU on a non-CT image, su for colour DICOM). */
 export const unitTriple = z.object({ su: z.number().nullable(), HU: z.number().nullable(), modality: z.number().nullable(), w255: z.number().nullable() });
 
+/** A stored-domain radius: su, modality units and k/255w always apply; HU only on CT. */
+const storedTriple = z.object({ su: z.number(), HU: z.number().nullable(), modality: z.number(), w255: z.number() });
+
 /** Every result states its domain and its ε in all three units. */
 export const budgetUnitsResult = unitTriple.extend({
   /** "20 su = 20 HU = 12.782/255w". */
@@ -65,14 +68,14 @@ export const storedResult = displayChain.extend({
   height: z.number().int().positive(),
   channels: z.union([z.literal(1), z.literal(3)]),
   norm: z.enum(['linf', 'l2']),
-  eps: unitTriple,
-  alpha: unitTriple,
+  eps: storedTriple,
+  alpha: storedTriple,
   /** Adversarial stored values, planar [C,H,W], Float64 little-endian base64 (integers in `range`). */
   adversarialStored: base64,
   /** Δ stored per pixel (RGB: the channel with the largest |Δ|), Float32 base64; ×|slope| gives modality units (HU for CT). */
   delta: base64,
   /** Measured on the stored values: max |Δ| in all three units, ‖Δ‖₂, changed values. */
-  linf: unitTriple,
+  linf: storedTriple,
   l2Su: z.number(),
   l2Modality: z.number(),
   changed: z.number().int().nonnegative(),
