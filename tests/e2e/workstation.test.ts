@@ -339,7 +339,9 @@ describe.skipIf(skipWithoutData || skipWithoutChromium)('workstation in Chromium
     await page.getByLabel('Steps').fill('2');
     await page.getByLabel('Seed').fill('0');
     await page.getByRole('button', { name: 'Run attack' }).click();
-    await page.getByTestId('metrics-card').waitFor({ timeout: 300_000 });
+    // on a timeout this names what the page shows instead: progress, banners, console problems
+    const state = async () => (await page.getByTestId('metrics-card').count()) || `${await page.getByTestId('progress-text').textContent()} | ${(await page.getByRole('alert').allTextContents()).join(' / ')} | ${problems.join(' / ')}`;
+    await expect.poll(state, { timeout: 300_000 }).toBe(1);
 
     // The compare opens on the stored result: original and perturbed as real values at the file's own size.
     await page.getByTestId('compare-grid').waitFor();
@@ -382,6 +384,7 @@ describe.skipIf(skipWithoutData || skipWithoutChromium)('workstation in Chromium
     expect(num(m![5])).toBe(delta * s.rescale.slope);
     expect(Number(m![3])).toBeCloseTo(adv * s.rescale.slope + s.rescale.intercept, 2);
     expect(s.linf.su).toBeLessThanOrEqual(20);
+    expect(await page.getByTestId('stored-linf').textContent()).toContain(`${s.linf.su} su = ${s.linf.HU} HU`);
     expect(r.value.epsUnits.text).toBe('20 su = 20 HU = 12.782/255w');
     await page.screenshot({ path: join(shots, 'e2e-stored-domain.png') });
     await page.getByLabel('Threat model').selectOption('model');

@@ -3,7 +3,7 @@
  * radiograph (CT localizer, 512×400 signed 16-bit, window 40/400) with the tiny generated test-vlsm and
  * 3 PGD steps: the answer is at native size, max |Δ stored| ≤ ε su in integers within the stored range,
  * ε is stated in su, HU and k/255w, the Δ map is adversarial − clean, export writes adversarial.dcm and
- * predictions-seg.dcm; the model-domain call keeps its shape (and states its ε in all three units);
+ * predictions-seg.dcm, job:cancel stops it; the model-domain call keeps its shape (and states its ε in all three units);
  * bad domains, units and budgets are `bad-args` that name the problem (HU on a non-CT image included).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -103,6 +103,14 @@ describe('attack:run in the stored domain', () => {
     const w = value<AttackResultInfo>(await service.dispatch('attack:run', { ...base, steps: 1, domain: 'stored', eps: { value: 2, unit: '255w' } }));
     expect(w.stored!.eps.su).toBe(3); // 2/255 × 399 HU = 3.13 su, floored to whole stored units
     expect(w.stored!.linf.su).toBeLessThanOrEqual(3);
+  }, 300_000);
+
+  it('job:cancel stops a stored-domain run; it answers "cancelled" and keeps no result', async () => {
+    const running = service.dispatch('attack:run', { ...base, steps: 5000, domain: 'stored', eps: { value: 20, unit: 'su' } }, { requestId: 'stored-cancel' });
+    await expect.poll(() => events.some((e) => e.requestId === 'stored-cancel' && e.stage === 'attacking'), { timeout: 120_000 }).toBe(true);
+    expect(value<{ cancelled: boolean }>(await service.dispatch('job:cancel', { requestId: 'stored-cancel' }))).toEqual({ cancelled: true });
+    expect(await running).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    expect(events.filter((e) => e.requestId === 'stored-cancel' && e.stage === 'attacking').length).toBeLessThan(5000);
   }, 300_000);
 
   it('the model-domain call is unchanged (model input size, no stored block) and states its ε in all three units', async () => {
