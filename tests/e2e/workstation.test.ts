@@ -372,7 +372,10 @@ describe.skipIf(skipWithoutData || skipWithoutChromium)('workstation in Chromium
     const m = /^\((\d+), (\d+)\) (-?[\d.]+) · Δ ([+−±][\d.]+) su = ([+−±][\d.]+) HU$/.exec(text);
     expect(m, text).not.toBeNull();
     const num = (t: string) => Number(t.replace('−', '-').replace(/^[+±]/, ''));
-    const resultId = await page.evaluate(() => (JSON.parse(localStorage.getItem('vlsm-audit-session-v1') ?? '{}') as { resultId?: string }).resultId);
+    const resultId = await page.evaluate(() => {
+      const g = globalThis as unknown as { localStorage: { getItem(k: string): string | null } };
+      return (JSON.parse(g.localStorage.getItem('vlsm-audit-session-v1') ?? '{}') as { resultId?: string }).resultId;
+    });
     const r = await api('result:get', { resultId });
     expect(r.ok).toBe(true);
     if (!r.ok || !r.value.stored) return;

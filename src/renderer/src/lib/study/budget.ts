@@ -4,8 +4,8 @@
  * engine's conversion (engine/attacks/domain/units.ts, pure, imported as is) — L∞ floored to whole stored
  * units, as the attack will be. No DOM: unit-tested in Node.
  */
-import type { BudgetUnit } from '../../../../engine/api/stored-contract';
-import { allUnits, describeUnits, toStoredUnits, type EpsSpec, type UnitScale } from '../../../../engine/attacks/domain/units';
+import type { BudgetUnit } from '../../../../engine/api/stored-contract.js';
+import { allUnits, describeUnits, toStoredUnits, type EpsSpec, type UnitScale } from '../../../../engine/attacks/domain/units.js';
 
 export interface BudgetView {
   /** "20 su = 20 HU = 12.782/255w", or null when the budget cannot apply. */

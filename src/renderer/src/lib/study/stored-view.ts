@@ -5,10 +5,10 @@
  * in stored units (×slope = HU for CT) for the heat layer, its legend and the readout under the cursor.
  * No DOM and no Cornerstone: unit-tested in Node.
  */
-import type { FramePixelsInfo } from '../../../../engine/api/contract';
-import type { StoredResultInfo } from '../../../../engine/api/stored-contract';
-import type { ViewImage } from '../viewport/images';
-import { base64Bytes, base64Float32, toViewImage } from './decode';
+import type { FramePixelsInfo } from '../../../../engine/api/contract.js';
+import type { StoredResultInfo } from '../../../../engine/api/stored-contract.js';
+import type { ViewImage } from '../viewport/view-image.js';
+import { base64Bytes, base64Float32, toViewImage } from './frame-arrays.js';
 
 export function base64Float64(b64: string): Float64Array {
   const bytes = base64Bytes(b64);
