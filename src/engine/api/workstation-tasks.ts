@@ -3,9 +3,12 @@
  * for the viewer, scanning a folder (headers of every file, one decode per series for its thumbnail) and
  * DICOM ground truth. They run off the service's event loop, bounded in time and memory like decoding.
  */
+import { loadStoredImage } from '../attacks/domain/stored-image.js';
+import { ImageDecodeError } from '../imaging/errors.js';
 import { encodeMaskPng, encodePng, loadImage } from '../imaging/index.js';
 import { loadGroundTruth, type SliceRef } from '../study/ground-truth.js';
 import { loadFramePixels, type FramePixels } from '../study/pixels.js';
+import { displayChain } from './attack-stored-compute.js';
 import { scanFolder, type ScanResult, type ScannedSeries } from '../study/scan.js';
 
 /** Thumbnails for at most this many series per scan (each costs one decode). */
@@ -67,6 +70,16 @@ export async function scanTask(args: { path: string }, ctx: ProgressContext): Pr
     patients.push({ ...p, studies });
   }
   return { ...scan, patients };
+}
+
+/** How a stored-domain budget converts for this image, or why the stored domain does not apply (image:units). */
+export async function unitsTask(args: { path: string; frame: number }): Promise<{ chain: ReturnType<typeof displayChain> | null; problem: string | null }> {
+  try {
+    return { chain: displayChain(await loadStoredImage(args.path, args.frame)), problem: null };
+  } catch (e) {
+    if (e instanceof ImageDecodeError) return { chain: null, problem: e.message };
+    throw e;
+  }
 }
 
 export async function pixelsTask(args: { path: string; frame: number }): Promise<FramePixels> {

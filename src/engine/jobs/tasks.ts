@@ -33,6 +33,8 @@ export const taskTable = {
   'mask:load': () => import('./imaging-tasks.js').then((m) => m.loadMaskTask),
   /** Workstation (issue 10): viewer pixels, folder scan, DICOM SEG/RTSTRUCT ground truth, one attack. */
   'image:pixels': () => import('../api/workstation-tasks.js').then((m) => m.pixelsTask),
+  /** The stored-domain unit conversions of one image (su, HU, k/255w) for the attack panel. */
+  'image:units': () => import('../api/workstation-tasks.js').then((m) => m.unitsTask),
   'study:scan': () => import('../api/workstation-tasks.js').then((m) => m.scanTask),
   'groundtruth:open': () => import('../api/workstation-tasks.js').then((m) => m.groundTruthTask),
   'attack:run': () => import('../api/attack-compute.js').then((m) => m.attackTask),

@@ -118,11 +118,8 @@ export function storedToRaster(img: StoredImage, values: ArrayLike<number>): Ras
   return { width, height, channels: 1, data, levels: img.levels, source: { ...source, window: img.window } };
 }
 
-/**
- * The perturbation panel of a stored-domain result: one grey plane ½ + Δ·gain per pixel (Δ in stored
- * units; RGB rasters: the largest change of the three channels, signed), clamped to [0,1].
- */
-export function storedDeltaPanel(img: Pick<StoredImage, 'width' | 'height' | 'channels'>, clean: ArrayLike<number>, adversarial: ArrayLike<number>, gain: number): Float32Array {
+/** Δ = adversarial − clean per pixel in stored units (RGB rasters: the largest change of the three channels, signed). */
+export function storedDelta(img: Pick<StoredImage, 'width' | 'height' | 'channels'>, clean: ArrayLike<number>, adversarial: ArrayLike<number>): Float32Array {
   const plane = img.width * img.height;
   return Float32Array.from({ length: plane }, (_, i) => {
     let d = 0;
@@ -130,6 +127,11 @@ export function storedDeltaPanel(img: Pick<StoredImage, 'width' | 'height' | 'ch
       const v = adversarial[c * plane + i] - clean[c * plane + i];
       if (Math.abs(v) > Math.abs(d)) d = v;
     }
-    return Math.min(1, Math.max(0, 0.5 + d * gain));
+    return d;
   });
+}
+
+/** The perturbation panel of a stored-domain result: one grey plane ½ + Δ·gain per pixel, clamped to [0,1]. */
+export function storedDeltaPanel(img: Pick<StoredImage, 'width' | 'height' | 'channels'>, clean: ArrayLike<number>, adversarial: ArrayLike<number>, gain: number): Float32Array {
+  return storedDelta(img, clean, adversarial).map((d) => Math.min(1, Math.max(0, 0.5 + d * gain)));
 }

@@ -7,6 +7,7 @@
  *          units span [0,1]) and span = w for LINEAR_EXACT and SIGMOID (slope at the centre: 1/w).
  * For PNG/JPEG: slope 1, no window (span = levels, 255 for 8-bit), and no HU.
  */
+import { UserError } from '../../errors.js';
 import type { VoiFunction } from '../../imaging/voi.js';
 
 export type Domain = 'model' | 'stored';
@@ -38,8 +39,17 @@ export interface EpsAllUnits {
   w255: number;
 }
 
-export class BudgetUnitError extends RangeError {
+/** A budget that cannot apply to this image (a user mistake: `bad-args` in the API, a usage error in the CLI). */
+export class BudgetUnitError extends UserError {
   override name = 'BudgetUnitError';
+  constructor(message: string) {
+    super('bad-args', message);
+  }
+}
+
+/** The stored-domain radius when none is given (CLI and API): 20 su for L∞, 500 su for L2. */
+export function defaultStoredEps(norm: 'linf' | 'l2'): string {
+  return norm === 'l2' ? '500su' : '20su';
 }
 
 /** "20su", "10HU", "2/255w", "0.5w"; a bare number or fraction ("8/255") means k/255 of the display (w). */
