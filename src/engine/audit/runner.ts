@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { expandPlan, type Expansion, type Task } from './cells.js';
 import type { RuntimeOptions } from './execute.js';
 import type { AuditPlan } from './plan.js';
-import { ChildProcessPool, InProcessPool, type TaskPool } from './pool.js';
+import { InProcessPool, JobTaskPool, type TaskPool } from './pool.js';
 import { appInfo, engineVersion, hostInfo } from './provenance.js';
 import { storeTaskResult } from './record.js';
 import { AuditStore } from './store.js';
@@ -109,7 +109,7 @@ export async function runAudit(plan: AuditPlan, o: RunAuditOptions): Promise<Aud
   const threads = o.threads ?? (o.jobs > 1 ? 1 : undefined);
   const rt: RuntimeOptions = { provider: o.provider, threads, graphCacheDir: o.graphCacheDir };
   let sessionId: string | undefined;
-  const pool = o.pool ?? (o.jobs > 1 ? new ChildProcessPool(o.jobs, rt) : new InProcessPool(rt));
+  const pool = o.pool ?? (o.jobs > 1 ? new JobTaskPool(o.jobs, rt) : new InProcessPool(rt));
   try {
     const opened = openAudit(store, x, { resume: o.resume, mode: 'local', jobs: o.jobs, provider: o.provider, threads: threads ?? null, argv: o.argv });
     sessionId = opened.sessionId;
