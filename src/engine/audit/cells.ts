@@ -21,6 +21,7 @@ import { resolveAttack } from './attack-registry.js';
 import { amount, PlanError, type AttackSpec, type AuditPlan, type DatasetSpec, type PromptSpec } from './plan.js';
 import { engineVersion } from './provenance.js';
 import type { DatasetRecord, ModelRecord } from './store.js';
+import { universalFor, type UniversalSpec } from './universal.js';
 
 export const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
@@ -77,6 +78,8 @@ export interface Task {
   execution: { levels: number; channels: 'auto' | 3 };
   images: TaskImage[];
   cells: TaskCell[];
+  /** uap only: the universal perturbation's training set and key (universal.ts). */
+  universal?: UniversalSpec;
 }
 
 export interface ResolvedModel {
@@ -248,8 +251,10 @@ export async function expandPlan(plan: AuditPlan): Promise<Expansion> {
             .map((im, i) => ({ im, text: texts[i][v] }))
             .filter(({ text }) => text !== undefined)
             .map(({ im, text }) => ({ id: im.id, path: join(d.record.dir, im.path), maskPath: d.ds ? d.ds.maskPath(im.id) : null, imageSha256: im.imageSha256, maskSha256: im.maskSha256, prompt: text }));
-          for (const setting of settings) {
-            if (setting.datasets && !setting.datasets.includes(d.name)) continue;
+          for (const planned of settings) {
+            if (planned.datasets && !planned.datasets.includes(d.name)) continue;
+            const uni = planned.name === 'uap' ? universalFor({ setting: planned, dataset: d, prompts: prompt.forImage, variant: v, modelSha256: m.pkg.sha256, levels: execution.levels, evaluated: images }) : null;
+            const setting = uni?.setting ?? planned;
             const first = ordinal;
             ordinal += images.length;
             for (let start = 0; start < images.length; start += B) {
@@ -263,7 +268,7 @@ export async function expandPlan(plan: AuditPlan): Promise<Expansion> {
                 prompt: image.prompt,
                 batchKey,
               }));
-              tasks.push({ key: sha256(cells.map((c) => c.key).join('')), auditId, modelDir: m.pkg.dir, modelSha256: m.pkg.sha256, datasetKey: d.record.key, dataset: d.name, promptSpec, setting, execution, images: batchImages, cells });
+              tasks.push({ key: sha256(cells.map((c) => c.key).join('')), auditId, modelDir: m.pkg.dir, modelSha256: m.pkg.sha256, datasetKey: d.record.key, dataset: d.name, promptSpec, setting, execution, images: batchImages, cells, ...(uni ? { universal: uni.spec } : {}) });
             }
           }
         }

@@ -10,6 +10,7 @@ import { loadImage, loadMask } from '../imaging/index.js';
 import { loadModelPackage } from '../model/index.js';
 import { resolveAttack } from './attack-registry.js';
 import type { Task } from './cells.js';
+import { universalOptions } from './universal.js';
 
 export interface RuntimeOptions {
   provider: 'auto' | 'cpu' | 'cuda';
@@ -84,10 +85,11 @@ export async function executeTask(task: Task, models: ModelCache, rt: RuntimeOpt
   const items = await Promise.all(
     task.images.map(async (im) => ({ id: im.id, prompt: im.prompt, image: await loadImage(im.path), mask: im.maskPath ? await loadMask(im.maskPath) : undefined })),
   );
-  const batch = await prepareBatch(model, items, { levels: task.execution.levels, channels: task.execution.channels });
+  // a universal δ is [3,H,W] whatever the images are (universal.ts)
+  const batch = await prepareBatch(model, items, { levels: task.execution.levels, channels: task.universal ? 3 : task.execution.channels });
   const { width: W, height: H, channels: C } = batch;
   const s = task.setting;
-  const opts = { ...s.options, budget: s.budget, loss: s.loss, seed: s.seed, ...(s.target === 'erase' ? { target: new Uint8Array(batch.batch * W * H) } : {}) } as AttackOptions;
+  const opts = { ...s.options, budget: s.budget, loss: s.loss, seed: s.seed, ...(s.target === 'erase' ? { target: new Uint8Array(batch.batch * W * H) } : {}), ...universalOptions(task) } as AttackOptions;
   const res = await attack.fn(model, batch, opts);
   const plane = W * H;
   const per = C * plane;

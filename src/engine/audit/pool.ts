@@ -8,12 +8,15 @@
  */
 import { JobError, JobPool, type JobPoolStats } from '../jobs/index.js';
 import type { Task } from './cells.js';
+import { trainUniversalFor, type UniversalDelta } from './universal.js';
 import { executeTask, ModelCache, type RuntimeOptions, type TaskResult } from './execute.js';
 import { UserError } from '../errors.js';
 
 export interface TaskPool {
   /** Runs every task once; onResult is called per finished task, in completion order. */
   run(tasks: readonly Task[], onResult: (task: Task, result: TaskResult) => void, signal?: AbortSignal): Promise<void>;
+  /** Trains the universal δ of a uap task (before its tasks run; universal.ts). */
+  universal(task: Task): Promise<UniversalDelta>;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,10 @@ export class InProcessPool implements TaskPool {
       }
       onResult(t, r);
     }
+  }
+
+  universal(task: Task): Promise<UniversalDelta> {
+    return trainUniversalFor(task, this.models);
   }
 
   close(): Promise<void> {
@@ -121,6 +128,14 @@ export class JobTaskPool implements TaskPool {
       give();
       settle();
     });
+  }
+
+  async universal(task: Task): Promise<UniversalDelta> {
+    try {
+      return await this.pool.run('audit:universal', { task, rt: this.rt }, { label: 'its job' });
+    } catch (e) {
+      throw new TaskError(`Training the universal perturbation of ${describeTask(task)} failed: ${(e as Error).message}`, { cause: e });
+    }
   }
 
   stats(): JobPoolStats {

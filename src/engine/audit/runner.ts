@@ -13,6 +13,7 @@ import { InProcessPool, JobTaskPool, type TaskPool } from './pool.js';
 import { appInfo, engineVersion, hostInfo } from './provenance.js';
 import { storeTaskResult } from './record.js';
 import { AuditStore } from './store.js';
+import { attachUniversals } from './universal.js';
 import { UserError } from '../errors.js';
 
 export class AuditError extends UserError {
@@ -116,7 +117,8 @@ export async function runAudit(plan: AuditPlan, o: RunAuditOptions): Promise<Aud
     const resumed = opened.done.size;
     const progress = progressTracker(x, resumed, o.onProgress);
     progress.report();
-    const todo = pendingTasks(x.tasks, opened.done);
+    // uap settings: each universal δ is trained once (in a worker) and stored before any task uses it
+    const todo = await attachUniversals(store, pendingTasks(x.tasks, opened.done), (t) => pool.universal(t), { signal: o.signal, concurrency: o.pool ? 1 : o.jobs });
     await pool.run(todo, (task, result) => progress.add(storeTaskResult(store, task, result, sessionId!, plan.store.worstExamples)), o.signal);
     return finishSession(store, x, sessionId, { name: plan.name, done: progress.done, resumed, seconds: progress.seconds, db: o.db });
   } catch (e) {
