@@ -27,6 +27,15 @@ describe.skipIf(skipWithoutData)('vlsm-audit uap, prompts and reproduce', () => 
     expect(readFileSync(join(out, 'uap-delta.f32')).byteLength).toBe(3 * 64 * 64 * 4);
   });
 
+  it('uap refuses attack flags it would ignore (--attack other than pgd/pgd-l2, --restarts) in one sentence', () => {
+    for (const [flags, named] of [[['--attack', 'fgsm'], '--attack'], [['--restarts', '3'], '--restarts']] as const) {
+      const r = runCli(['uap', '--model', model, '--data', dataPath('kvasir-seg'), '--train-limit', '2', '--limit', '1', ...flags]);
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(named);
+    }
+  });
+
   it('prompts scores every key, the worst prompt per image, and worst prompt × attack', () => {
     const r = runCli(['prompts', '--model', model, '--data', dataPath('kvasir-seg'), '--limit', '2', '--keys', 'p1,p2,p7', '--attack', 'fgsm', '--json']);
     expect(r.stderr).toBe('');

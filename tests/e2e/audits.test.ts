@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify as stringifyYaml } from 'yaml';
 import { rendererConfig } from '../../electron.vite.config.js';
 import { startServe } from '../../src/cli/commands/serve.js';
 import { writeTestVlsm } from '../fixtures/test-vlsm.js';
@@ -144,7 +145,7 @@ describe.skipIf(skipWithoutData || skipWithoutPoppler || skipWithoutChromium)('A
     await expect.poll(() => page.getByTestId('results-table').locator('tbody tr').count()).toBe(12);
   });
 
-  it('runs a plan opened from a file', async () => {
+  it('runs a plan opened from a YAML file (after refusing a broken one with its line)', async () => {
     const plan = {
       version: 1,
       name: 'from-file',
@@ -154,8 +155,11 @@ describe.skipIf(skipWithoutData || skipWithoutPoppler || skipWithoutChromium)('A
       prompts: [{ mode: 'fixed', text: 'polyp' }],
       attacks: [{ name: 'fgsm', eps: ['4/255', '8/255'] }],
     };
-    await page.getByLabel('Plan file').setInputFiles({ name: 'from-file.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(plan)) });
-    await page.getByText('Using from-file.json').waitFor();
+    const file = (name: string, text: string) => ({ name, mimeType: 'application/yaml', buffer: Buffer.from(text) });
+    await page.getByLabel('Plan file').setInputFiles(file('broken.yaml', 'version: 1\nname: [from-file\n'));
+    await page.getByText(/Plan broken\.yaml is not valid YAML \(line \d+, column \d+: /).waitFor();
+    await page.getByLabel('Plan file').setInputFiles(file('from-file.yaml', stringifyYaml(plan)));
+    await page.getByText('Using from-file.yaml').waitFor();
     await page.getByLabel('Results store').fill(join(tmp.path, 'third.sqlite'));
     await page.getByRole('button', { name: 'Run audit' }).click();
     // the new run's own counter, not the previous run's "done" still on screen

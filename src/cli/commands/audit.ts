@@ -1,6 +1,6 @@
 /**
  * `vlsm-audit audit PLAN`: runs an audit plan (docs/audits.md) into a results store. Locally in this
- * process (--jobs 1) or N child processes, or through a Redis queue (--queue URL) that `vlsm-audit worker`
+ * process (--jobs 1) or N job worker processes, or through a Redis queue (--queue URL) that `vlsm-audit worker`
  * processes drain. --resume continues a killed run where it stopped. Progress: a bar on a TTY, JSON lines
  * on stdout with --json; Ctrl-C cancels after the cells in flight (a second Ctrl-C exits at once).
  */
@@ -27,8 +27,8 @@ interface AuditCliOptions {
 export function registerAudit(program: Command): void {
   const cmd = program
     .command('audit')
-    .description('run an audit plan (JSON) into a SQLite results store; resumable')
-    .argument('<plan>', 'plan file (examples/*.json; docs/audits.md)')
+    .description('run an audit plan (JSON or YAML) into a SQLite results store; resumable')
+    .argument('<plan>', 'plan file, JSON or YAML (.yaml/.yml) (examples/; docs/audits.md)')
     .option('--db <file>', 'results store (default: <plan name>.sqlite in the working folder)')
     .option('--resume', 'continue the audit this store already holds (finished cells are kept, not re-run)')
     .option('--jobs <n>', 'local workers: 1 runs in this process, N > 1 in N child processes (1 thread each)', parsePositiveInt('jobs'), 1)

@@ -59,7 +59,18 @@ export function registerUap(program: Command): void {
     .action(action(runUap));
 }
 
+/** uap trains one δ by projected gradient ascent over epochs: these attack flags would be silently ignored. */
+function refuseUnusedFlags(o: UapCliOptions): void {
+  if (o.attack !== undefined && o.attack !== 'pgd' && o.attack !== 'pgd-l2') {
+    throw new UsageError(`uap trains by projected gradient ascent, so --attack only chooses its threat model: pgd (L∞, the default) or pgd-l2 (L2), not "${o.attack}".`);
+  }
+  if ((o.restarts ?? 1) > 1) throw new UsageError('uap has no restarts (one δ is trained over --steps epochs); drop --restarts.');
+  if (o.members !== undefined) throw new UsageError('--members is for --attack ensemble; uap has no ensemble members.');
+  if (o.lastIterate) throw new UsageError('uap always keeps the δ of its last epoch; drop --last-iterate.');
+}
+
 async function runUap(o: UapCliOptions): Promise<void> {
+  refuseUnusedFlags(o);
   const { budget, loss, seed } = budgetFromFlags({ ...o, attack: o.attack ?? 'pgd', steps: o.steps ?? 5, alpha: o.alpha ?? '1/255' });
   if (o.out) prepareOutDir(o.out);
   const pkg = await loadModelPackage(o.model);

@@ -23,6 +23,7 @@ import { amount, PlanError, type AttackSpec, type AuditPlan, type DatasetSpec, t
 import { engineVersion } from './provenance.js';
 import { checkStoredTasks, storedAttackSettings } from './stored-plan.js';
 import type { DatasetRecord, ModelRecord } from './store.js';
+import { universalFor, type UniversalSpec } from './universal.js';
 
 export const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
@@ -83,6 +84,8 @@ export interface Task {
   execution: { levels: number; channels: 'auto' | 3 };
   images: TaskImage[];
   cells: TaskCell[];
+  /** uap only: the universal perturbation's training set and key (universal.ts). */
+  universal?: UniversalSpec;
 }
 
 export interface ResolvedModel {
@@ -278,8 +281,10 @@ export async function expandPlan(plan: AuditPlan): Promise<Expansion> {
             .map((im, i) => ({ im, text: texts[i][v] }))
             .filter(({ text }) => text !== undefined)
             .map(({ im, text }) => ({ id: im.id, path: join(d.record.dir, im.path), maskPath: d.ds ? d.ds.maskPath(im.id) : null, ...dicomInputs(d, im.id), imageSha256: im.imageSha256, maskSha256: im.maskSha256, prompt: text }));
-          for (const setting of settings) {
-            if (setting.datasets && !setting.datasets.includes(d.name)) continue;
+          for (const planned of settings) {
+            if (planned.datasets && !planned.datasets.includes(d.name)) continue;
+            const uni = planned.name === 'uap' ? universalFor({ setting: planned, dataset: d, prompts: prompt.forImage, variant: v, modelSha256: m.pkg.sha256, levels: execution.levels, evaluated: images }) : null;
+            const setting = uni?.setting ?? planned;
             const first = ordinal;
             ordinal += images.length;
             // the stored domain attacks one file at a time (each has its own size)
@@ -295,7 +300,7 @@ export async function expandPlan(plan: AuditPlan): Promise<Expansion> {
                 prompt: image.prompt,
                 batchKey,
               }));
-              tasks.push({ key: sha256(cells.map((c) => c.key).join('')), auditId, modelDir: m.pkg.dir, modelSha256: m.pkg.sha256, datasetKey: d.record.key, dataset: d.name, promptSpec, setting, execution, images: batchImages, cells });
+              tasks.push({ key: sha256(cells.map((c) => c.key).join('')), auditId, modelDir: m.pkg.dir, modelSha256: m.pkg.sha256, datasetKey: d.record.key, dataset: d.name, promptSpec, setting, execution, images: batchImages, cells, ...(uni ? { universal: uni.spec } : {}) });
             }
           }
         }

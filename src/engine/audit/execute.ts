@@ -13,6 +13,7 @@ import { resolveAttack } from './attack-registry.js';
 import type { Task } from './cells.js';
 import { loadTaskMask } from './dicom-datasets.js';
 import { executeStoredTask, type StoredCellRecord } from './execute-stored.js';
+import { universalOptions } from './universal.js';
 
 export interface RuntimeOptions {
   provider: 'auto' | 'cpu' | 'cuda';
@@ -95,10 +96,11 @@ export async function executeTask(task: Task, models: ModelCache, rt: RuntimeOpt
       return { id: im.id, prompt: im.prompt, image, mask: await loadTaskMask(im, image) };
     }),
   );
-  const batch = await prepareBatch(model, items, { levels: task.execution.levels, channels: task.execution.channels });
+  // a universal δ is [3,H,W] whatever the images are (universal.ts)
+  const batch = await prepareBatch(model, items, { levels: task.execution.levels, channels: task.universal ? 3 : task.execution.channels });
   const { width: W, height: H, channels: C } = batch;
   const s = task.setting;
-  const opts = { ...s.options, budget: s.budget, loss: s.loss, seed: s.seed, ...(s.target === 'erase' ? { target: new Uint8Array(batch.batch * W * H) } : {}) } as AttackOptions;
+  const opts = { ...s.options, budget: s.budget, loss: s.loss, seed: s.seed, ...(s.target === 'erase' ? { target: new Uint8Array(batch.batch * W * H) } : {}), ...universalOptions(task) } as AttackOptions;
   const res = await attack.fn(model, batch, opts);
   const plane = W * H;
   const per = C * plane;

@@ -1,7 +1,7 @@
 /**
- * The audit plan: what to run, as data (JSON), validated by one zod schema. docs/audits.md documents every
- * field; examples/*.json are real plans. The plan says WHAT is measured; how it is executed (local
- * workers, a queue, threads) is chosen at run time and never changes a result.
+ * The audit plan: what to run, as data (JSON or YAML: plan-text.ts), validated by one zod schema.
+ * docs/audits.md documents every field; examples/ holds real plans. The plan says WHAT is measured;
+ * how it is executed (local workers, a queue, threads) is chosen at run time and never changes a result.
  *
  * Shape (defaults in brackets):
  *   version 1, name, description?
@@ -36,6 +36,7 @@ import { parseFraction } from '../attacks/budget.js';
 import { UserError } from '../errors.js';
 import { knownAttacks, resolveAttack } from './attack-registry.js';
 import { STORED_EPS_UNITS, validateStoredAttack } from './stored-plan.js';
+import { parsePlanText } from './plan-text.js';
 
 /** ε units of the model domain (DESIGN.md "Attack semantics"); the stored domain's are STORED_EPS_UNITS. */
 export const EPS_UNITS: readonly string[] = ['pixel', 'normalised'];
@@ -188,7 +189,7 @@ export function validatePlan(raw: unknown, source = 'the plan'): AuditPlan {
   return plan;
 }
 
-/** Reads and validates a JSON plan file; errors name the file. */
+/** Reads and validates a plan file, JSON or YAML by its extension (plan-text.ts); errors name the file. */
 export function loadPlan(file: string): AuditPlan {
   let text: string;
   try {
@@ -198,9 +199,9 @@ export function loadPlan(file: string): AuditPlan {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parsePlanText(text, file);
   } catch (e) {
-    throw new PlanError(`Plan ${file} is not valid JSON (${(e as Error).message}).`);
+    throw new PlanError((e as Error).message, { cause: e });
   }
   return validatePlan(raw, `Plan ${file}`);
 }

@@ -1,22 +1,22 @@
 /**
  * Where tasks execute. The runner sees only TaskPool; two implementations live here — in this process
- * (one worker) and in N child processes of this Node (or Electron, which forks itself as Node) — so the
- * project's shared job mechanism (src/engine/jobs, when it lands) can replace them behind the same
- * interface. Results come back to the caller's event loop, which is the only writer of the store.
+ * (one worker) and in N worker processes of the project's job mechanism (src/engine/jobs). Results come
+ * back to the caller's event loop, which is the only writer of the store.
  *
- * Child processes, not worker threads: onnxruntime-node sessions are per process, a crash (or kill -9) of
- * one worker cannot take the writer down, and each child's memory returns to the OS when it exits.
+ * Processes, not worker threads: onnxruntime-node sessions are per process, a crash (or kill -9) of one
+ * worker cannot take the writer down, and each worker's memory returns to the OS when it exits.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { JobError, JobPool, type JobPoolStats } from '../jobs/index.js';
 import type { Task } from './cells.js';
+import { trainUniversalFor, type UniversalDelta } from './universal.js';
 import { executeTask, ModelCache, type RuntimeOptions, type TaskResult } from './execute.js';
 import { UserError } from '../errors.js';
 
 export interface TaskPool {
   /** Runs every task once; onResult is called per finished task, in completion order. */
   run(tasks: readonly Task[], onResult: (task: Task, result: TaskResult) => void, signal?: AbortSignal): Promise<void>;
+  /** Trains the universal δ of a uap task (before its tasks run; universal.ts). */
+  universal(task: Task): Promise<UniversalDelta>;
   close(): Promise<void>;
 }
 
@@ -49,86 +49,100 @@ export class InProcessPool implements TaskPool {
     }
   }
 
+  universal(task: Task): Promise<UniversalDelta> {
+    return trainUniversalFor(task, this.models);
+  }
+
   close(): Promise<void> {
     return this.models.dispose();
   }
 }
 
-export type ToChild = { type: 'task'; task: Task; rt: RuntimeOptions };
-export type FromChild = { type: 'result'; result: TaskResult } | { type: 'error'; message: string };
+/**
+ * Bounds of one local audit worker. Memory: 4 GiB resident (a film-unet worker with its gradient graph
+ * peaked at 445 MB on examples/quick.json); the JobPool kills a worker that passes it and replaces, after
+ * its task, one above half of it — that worker's next task then reloads the model. Time: one task (a
+ * batch under one attack setting) may take an hour.
+ */
+export const AUDIT_WORKER_LIMITS = { memoryMb: 4096, timeoutMs: 60 * 60_000 } as const;
 
-/** The compiled child entry beside this file (dist/engine/audit/worker-process.js). */
-const CHILD_ENTRY = fileURLToPath(new URL('./worker-process.js', import.meta.url));
-
-export class ChildProcessPool implements TaskPool {
-  private children: ChildProcess[] = [];
+/**
+ * N worker processes of the shared job mechanism (src/engine/jobs: task `audit:task`), so audits get its
+ * memory and time bounds and its Electron-aware fork (the app bundle's job-worker entry, run as Node).
+ * At most N tasks are in flight; each worker keeps its model loaded between tasks (audit-task.ts).
+ * Cancelling (the signal) sends no new task and lets the cells in flight finish, as the CLI and the
+ * audit:cancel call promise; a failing task cancels the others and rejects with a TaskError naming it.
+ */
+export class JobTaskPool implements TaskPool {
+  private readonly pool: JobPool;
   constructor(
     private readonly jobs: number,
     private readonly rt: RuntimeOptions,
-  ) {}
+    limits: { memoryMb: number; timeoutMs: number } = AUDIT_WORKER_LIMITS,
+  ) {
+    this.pool = new JobPool({ maxWorkers: jobs, memoryMb: limits.memoryMb, timeoutMs: limits.timeoutMs, maxQueue: jobs });
+  }
 
   run(tasks: readonly Task[], onResult: (task: Task, result: TaskResult) => void, signal?: AbortSignal): Promise<void> {
-    if (!existsSync(CHILD_ENTRY)) return Promise.reject(new TaskError(`Parallel workers need the compiled engine (${CHILD_ENTRY} is missing; run npm run build:cli).`));
     return new Promise<void>((resolveAll, reject) => {
+      const stopOthers = new AbortController();
       let next = 0;
-      let running = 0;
-      let settled = false;
-      const finish = (err?: Error) => {
-        if (settled) return;
-        settled = true;
-        for (const c of this.children) c.kill('SIGKILL');
-        this.children = [];
-        if (err) reject(err);
+      let inFlight = 0;
+      let failure: Error | undefined;
+      const settle = () => {
+        if (inFlight > 0) return;
+        if (failure) reject(failure);
         else resolveAll();
       };
-      signal?.addEventListener('abort', () => finish(), { once: true });
-      const start = () => {
-        // 'advanced' serialisation keeps NaN, −0 and typed arrays intact on the way back
-        const child = fork(CHILD_ENTRY, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-        this.children.push(child);
-        let current: Task | undefined;
-        let stderr = '';
-        child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-        const give = () => {
-          if (settled) return;
-          if (next >= tasks.length || signal?.aborted) {
-            current = undefined;
-            child.disconnect();
-            return;
-          }
-          current = tasks[next++];
-          running++;
-          child.send({ type: 'task', task: current, rt: this.rt } satisfies ToChild);
-        };
-        child.on('message', (m: FromChild) => {
-          if (settled || !current) return;
-          const t = current;
-          running--;
-          if (m.type === 'error') return finish(new TaskError(`${describeTask(t)} failed: ${m.message}`));
-          try {
-            onResult(t, m.result);
-          } catch (e) {
-            return finish(e as Error);
-          }
-          give();
-        });
-        child.on('exit', (code, sig) => {
-          if (settled) return;
-          if (current) {
-            const last = stderr.trim().split('\n').at(-1);
-            return finish(new TaskError(`${describeTask(current)} failed: its worker exited with ${sig ?? `code ${code}`}${last ? ` (${last})` : ''}.`));
-          }
-          if (this.children.every((c) => c.exitCode !== null || c.signalCode !== null) && running === 0) finish();
-        });
-        give();
+      const fail = (e: Error) => {
+        failure ??= e;
+        stopOthers.abort();
       };
-      if (tasks.length === 0) return finish();
-      for (let i = 0; i < Math.min(this.jobs, tasks.length); i++) start();
+      const give = () => {
+        while (!failure && !signal?.aborted && inFlight < this.jobs && next < tasks.length) {
+          const t = tasks[next++];
+          inFlight++;
+          this.pool
+            .run('audit:task', { task: t, rt: this.rt }, { signal: stopOthers.signal, label: 'its job' })
+            .then(
+              (r) => {
+                if (failure) return;
+                try {
+                  onResult(t, r);
+                } catch (e) {
+                  fail(e as Error);
+                }
+              },
+              (e: unknown) => {
+                // a task stopped because another failed is not the cause to report
+                if (!(e instanceof JobError && e.reason === 'cancelled')) fail(new TaskError(`${describeTask(t)} failed: ${(e as Error).message}`, { cause: e }));
+              },
+            )
+            .finally(() => {
+              inFlight--;
+              give();
+              settle();
+            });
+        }
+      };
+      give();
+      settle();
     });
   }
 
-  async close(): Promise<void> {
-    for (const c of this.children) c.kill('SIGKILL');
-    this.children = [];
+  async universal(task: Task): Promise<UniversalDelta> {
+    try {
+      return await this.pool.run('audit:universal', { task, rt: this.rt }, { label: 'its job' });
+    } catch (e) {
+      throw new TaskError(`Training the universal perturbation of ${describeTask(task)} failed: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  stats(): JobPoolStats {
+    return this.pool.stats();
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }

@@ -16,10 +16,11 @@ import { Redis } from 'ioredis';
 import { expandPlan, type Task } from './cells.js';
 import { executeTask, ModelCache, type RuntimeOptions, type TaskResult } from './execute.js';
 import type { AuditPlan } from './plan.js';
-import { describeTask } from './pool.js';
+import { describeTask, InProcessPool } from './pool.js';
 import { storeTaskResult } from './record.js';
 import { failSession, finishSession, openAudit, pendingTasks, progressTracker, type AuditProgress, type AuditSummary } from './runner.js';
 import { AuditStore, decodeNumbers, encodeNumbers } from './store.js';
+import { attachUniversals } from './universal.js';
 import { UserError } from '../errors.js';
 
 export const QUEUE_NAME = 'vlsm-audit';
@@ -131,7 +132,14 @@ export async function runQueuedAudit(plan: AuditPlan, o: QueueAuditOptions): Pro
     const resumed = opened.done.size;
     const progress = progressTracker(x, resumed, o.onProgress);
     progress.report();
-    const todo = pendingTasks(x.tasks, opened.done);
+    // uap: the coordinator trains each missing universal δ once, here, and sends it with the tasks
+    const trainer = new InProcessPool({ provider: 'auto' });
+    let todo: Task[];
+    try {
+      todo = await attachUniversals(store, pendingTasks(x.tasks, opened.done), (t) => trainer.universal(t), { signal: o.signal });
+    } finally {
+      await trainer.close();
+    }
     const byJob = new Map(todo.map((t) => [jobId(t), t]));
     for (let i = 0; i < todo.length; i += 500) {
       await queue.addBulk(todo.slice(i, i + 500).map((t) => ({ name: 'task', data: { task: t }, opts: { jobId: jobId(t), attempts: 3, removeOnComplete: false, removeOnFail: false } })));

@@ -9,10 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { expandPlan, type Expansion, type Task } from './cells.js';
 import type { RuntimeOptions } from './execute.js';
 import type { AuditPlan } from './plan.js';
-import { ChildProcessPool, InProcessPool, type TaskPool } from './pool.js';
+import { InProcessPool, JobTaskPool, type TaskPool } from './pool.js';
 import { appInfo, engineVersion, hostInfo } from './provenance.js';
 import { storeTaskResult } from './record.js';
 import { AuditStore } from './store.js';
+import { attachUniversals } from './universal.js';
 import { UserError } from '../errors.js';
 
 export class AuditError extends UserError {
@@ -109,14 +110,15 @@ export async function runAudit(plan: AuditPlan, o: RunAuditOptions): Promise<Aud
   const threads = o.threads ?? (o.jobs > 1 ? 1 : undefined);
   const rt: RuntimeOptions = { provider: o.provider, threads, graphCacheDir: o.graphCacheDir };
   let sessionId: string | undefined;
-  const pool = o.pool ?? (o.jobs > 1 ? new ChildProcessPool(o.jobs, rt) : new InProcessPool(rt));
+  const pool = o.pool ?? (o.jobs > 1 ? new JobTaskPool(o.jobs, rt) : new InProcessPool(rt));
   try {
     const opened = openAudit(store, x, { resume: o.resume, mode: 'local', jobs: o.jobs, provider: o.provider, threads: threads ?? null, argv: o.argv });
     sessionId = opened.sessionId;
     const resumed = opened.done.size;
     const progress = progressTracker(x, resumed, o.onProgress);
     progress.report();
-    const todo = pendingTasks(x.tasks, opened.done);
+    // uap settings: each universal δ is trained once (in a worker) and stored before any task uses it
+    const todo = await attachUniversals(store, pendingTasks(x.tasks, opened.done), (t) => pool.universal(t), { signal: o.signal, concurrency: o.pool ? 1 : o.jobs });
     await pool.run(todo, (task, result) => progress.add(storeTaskResult(store, task, result, sessionId!, plan.store.worstExamples)), o.signal);
     return finishSession(store, x, sessionId, { name: plan.name, done: progress.done, resumed, seconds: progress.seconds, db: o.db });
   } catch (e) {

@@ -57,6 +57,7 @@ import { createRequire } from 'node:module';
 import type { Database as SqliteDatabase } from 'node-sqlite3-wasm';
 import type { ImageMetrics } from '../attacks/evaluate.js';
 import { UserError } from '../errors.js';
+import type { UniversalDelta } from './universal.js';
 
 // node-sqlite3-wasm is CommonJS without named ESM exports: load it through require in every runtime.
 const { Database } = createRequire(import.meta.url)('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
@@ -98,6 +99,9 @@ CREATE TABLE IF NOT EXISTS examples (
   clean_png BLOB NOT NULL, adversarial_png BLOB NOT NULL, perturbation_png BLOB NOT NULL, amplification REAL NOT NULL,
   reference_png BLOB NOT NULL, clean_mask_png BLOB NOT NULL, adv_mask_png BLOB NOT NULL, PRIMARY KEY (audit_id, cell_key));
 CREATE INDEX IF NOT EXISTS examples_by_group ON examples (audit_id, group_key);
+CREATE TABLE IF NOT EXISTS universals (
+  delta_key TEXT PRIMARY KEY, sha256 TEXT NOT NULL, channels INTEGER NOT NULL, height INTEGER NOT NULL,
+  width INTEGER NOT NULL, delta BLOB NOT NULL, meta_json TEXT NOT NULL, created_at TEXT NOT NULL);
 `;
 
 // JSON cannot hold NaN, ±Infinity or −0; they travel as {"$number": "NaN"} so that stored metrics equal
@@ -399,6 +403,20 @@ export class AuditStore {
     );
   }
 
+  /** A trained universal perturbation by its key (audit/universal.ts), or null. */
+  universal(key: string): UniversalDelta | null {
+    const r = this.db.get('SELECT * FROM universals WHERE delta_key = ?', [key]) as Record<string, string | number | Uint8Array> | null;
+    if (!r) return null;
+    const meta = decodeNumbers<Pick<UniversalDelta, 'images' | 'updates' | 'lossPerEpoch' | 'ms'>>(String(r.meta_json));
+    return { key, sha256: String(r.sha256), channels: Number(r.channels), height: Number(r.height), width: Number(r.width), base64: Buffer.from(r.delta as Uint8Array).toString('base64'), ...meta };
+  }
+
+  /** Keeps a trained δ (the first one stored under a key stays). */
+  putUniversal(d: UniversalDelta): void {
+    const meta = { images: d.images, updates: d.updates, lossPerEpoch: d.lossPerEpoch, ms: d.ms };
+    this.db.run('INSERT OR IGNORE INTO universals (delta_key, sha256, channels, height, width, delta, meta_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [d.key, d.sha256, d.channels, d.height, d.width, new Uint8Array(Buffer.from(d.base64, 'base64')), encodeNumbers(meta), new Date().toISOString()]);
+  }
+
   audits(): AuditRow[] {
     const rows = this.db.all('SELECT a.*, (SELECT COUNT(*) FROM cells c WHERE c.audit_id = a.audit_id) AS done FROM audits a ORDER BY created_at, audit_id') as Array<Record<string, string | number>>;
     return rows.map((r) => ({ auditId: String(r.audit_id), name: String(r.name), plan: JSON.parse(String(r.plan_json)), cellsTotal: Number(r.cells_total), cellsDone: Number(r.done), status: String(r.status), createdAt: String(r.created_at), updatedAt: String(r.updated_at) }));
@@ -411,9 +429,9 @@ export class AuditStore {
   }
 
   /** Raw rows of any table (sessions, models, datasets, images, examples) for reports and exports. */
-  rows(table: 'audits' | 'sessions' | 'models' | 'datasets' | 'images' | 'cells' | 'examples', auditId?: string): Array<Record<string, string | number | bigint | Uint8Array | null>> {
+  rows(table: 'audits' | 'sessions' | 'models' | 'datasets' | 'images' | 'cells' | 'examples' | 'universals', auditId?: string): Array<Record<string, string | number | bigint | Uint8Array | null>> {
     const byAudit = ['sessions', 'cells', 'examples', 'audits'].includes(table) && auditId !== undefined;
-    const order = { audits: 'created_at, audit_id', sessions: 'started_at, session_id', models: 'model_sha256', datasets: 'dataset_key', images: 'dataset_key, image_id', cells: 'audit_id, ordinal, cell_key', examples: 'audit_id, group_key, adv_dice, cell_key' }[table];
+    const order = { audits: 'created_at, audit_id', sessions: 'started_at, session_id', models: 'model_sha256', datasets: 'dataset_key', images: 'dataset_key, image_id', cells: 'audit_id, ordinal, cell_key', examples: 'audit_id, group_key, adv_dice, cell_key', universals: 'delta_key' }[table];
     return this.db.all(`SELECT * FROM ${table}${byAudit ? ' WHERE audit_id = ?' : ''} ORDER BY ${order}`, byAudit ? [auditId] : undefined) as Array<Record<string, string | number | bigint | Uint8Array | null>>;
   }
 

@@ -13,7 +13,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { PixelCodec } from './transfer-syntax.js';
 
-const require = createRequire(import.meta.url);
+// Not named `require`: electron-vite adds its own top-level `const require` to bundle chunks that call
+// `require(`, and a second declaration makes the whole chunk (and the app's main bundle) fail to load.
+const requireCjs = createRequire(import.meta.url);
 
 interface FrameInfo {
   width: number;
@@ -87,11 +89,11 @@ export const codecInstances: Record<WasmCodec, number> = { 'jpeg-baseline': 0, '
 
 function newInstance(codec: WasmCodec): Promise<EmscriptenModule> {
   const pkg = PACKAGES[codec];
-  const factory = require(pkg) as ModuleFactory;
+  const factory = requireCjs(pkg) as ModuleFactory;
   let wasm = compiled.get(codec);
   if (!wasm) {
     // the package's loader and its .wasm share a base name (dist/charlswasm_decode.js → .wasm)
-    wasm = new Wasm.Module(readFileSync(require.resolve(pkg).replace(/\.js$/, '.wasm')));
+    wasm = new Wasm.Module(readFileSync(requireCjs.resolve(pkg).replace(/\.js$/, '.wasm')));
     compiled.set(codec, wasm);
   }
   const module = wasm;
@@ -133,7 +135,7 @@ function discard(codec: WasmCodec): void {
 export async function prepareCodec(codec: PixelCodec): Promise<void> {
   if (codec === 'jpeg-baseline' || codec === 'jpeg-ls' || codec === 'jpeg2000') await loadModule(codec);
   if (codec === 'jpeg-lossless' && !lossless) {
-    lossless = (require('@cornerstonejs/jpeg-lossless-decoder-js') as { Decoder: new () => LosslessDecoder }).Decoder;
+    lossless = (requireCjs('@cornerstonejs/jpeg-lossless-decoder-js') as { Decoder: new () => LosslessDecoder }).Decoder;
   }
 }
 

@@ -10,12 +10,14 @@ import { createRequire } from 'node:module';
 import type { DataSet } from 'dicom-parser';
 import { describeThrown, ImageDecodeError } from './errors.js';
 
-const require = createRequire(import.meta.url);
+// Not named `require`: electron-vite adds its own top-level `const require` to bundle chunks that call
+// `require(`, and a second declaration makes the whole chunk (and the app's main bundle) fail to load.
+const requireCjs = createRequire(import.meta.url);
 type DicomParserModule = typeof import('dicom-parser');
 let parserModule: DicomParserModule | undefined;
 
 export function dicomParser(): DicomParserModule {
-  parserModule ??= require('dicom-parser') as DicomParserModule;
+  parserModule ??= requireCjs('dicom-parser') as DicomParserModule;
   return parserModule;
 }
 

@@ -38,6 +38,10 @@ export const taskTable = {
   'study:scan': () => import('../api/workstation-tasks.js').then((m) => m.scanTask),
   'groundtruth:open': () => import('../api/workstation-tasks.js').then((m) => m.groundTruthTask),
   'attack:run': () => import('../api/attack-compute.js').then((m) => m.attackTask),
+  /** One task of an audit (its cells under one attack setting); the worker keeps its model loaded. */
+  'audit:task': () => import('../audit/audit-task.js').then((m) => m.auditTask),
+  /** Trains the universal perturbation of an audit's uap setting, once, before its tasks run. */
+  'audit:universal': () => import('../audit/audit-task.js').then((m) => m.universalTask),
   /** The pool's own checks (tests, diagnostics): sleep, allocate, crash, report progress. */
   'selftest:run': () => import('./selftest-task.js').then((m) => m.selftestTask),
   /** The fuzz harness's decoder side (scripts/fuzz/): one mutated file, or the codec canaries. */

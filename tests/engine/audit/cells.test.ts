@@ -16,9 +16,9 @@ import { dataPath, repoRoot, skipWithoutData } from '../../helpers/data.js';
 const examples = join(repoRoot, 'examples');
 
 describe('example plans', () => {
-  it('every examples/*.json is a valid plan naming only known attacks', () => {
-    const files = readdirSync(examples).filter((f) => f.endsWith('.json'));
-    expect(files).toEqual(expect.arrayContaining(['quick.json', 'paper.json', 'prompts.json']));
+  it('every plan in examples/ (JSON or YAML) is valid and names only known attacks', () => {
+    const files = readdirSync(examples).filter((f) => /\.(json|ya?ml)$/.test(f));
+    expect(files).toEqual(expect.arrayContaining(['quick.json', 'paper.json', 'prompts.yaml', 'uap.json']));
     for (const f of files) {
       const p = loadPlan(join(examples, f));
       for (const a of p.attacks) expect(knownAttacks()).toContain(a.name);
