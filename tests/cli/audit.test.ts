@@ -67,7 +67,7 @@ describe.skipIf(skipWithoutData)('vlsm-audit audit: kill -9 and --resume', () =>
     expect(doc.images).toHaveLength(3);
     expect(doc.sessions[0].app_version).toMatch(/^\d+\.\d+\.\d+/);
     const text = runCli(['results', '--db', db]);
-    expect(text.stdout).toMatch(/film-unet kvasir-seg pgd \(pixel\):\n\s+ε 4\/255\s+n\s+6\s+Dice/);
+    expect(text.stdout).toMatch(/film-unet kvasir-seg pgd \(model domain, pixel\):\n\s+ε 4\/255\s+n\s+6\s+Dice/);
   });
 });
 

@@ -16,6 +16,25 @@ import { ApiError } from './errors.js';
 const pngUrl = (bytes: Uint8Array): string => `data:image/png;base64,${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}`;
 export const r6 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x);
 
+/** The images every attack:run answer carries (model and stored domain), from the files written for export. */
+export function resultImages(files: Record<string, Uint8Array>, referenceKind: AttackResultInfo['referenceKind']) {
+  return {
+    cleanInput: pngUrl(files['clean-input.png']),
+    adversarial: pngUrl(files['adversarial.png']),
+    reference: pngUrl(files['reference-mask.png']),
+    referenceKind,
+    cleanMask: pngUrl(files['clean-mask.png']),
+    adversarialMask: pngUrl(files['adv-mask.png']),
+  };
+}
+
+type MaskScores = { dice: number; iou: number; hd95: number; area: number };
+/** Clean and adversarial mask metrics, rounded as every answer rounds them. */
+export function maskScores(m: { clean: MaskScores; adversarial: MaskScores; preQuantisation: { dice: number; iou: number } }) {
+  const one = (x: MaskScores) => ({ dice: r6(x.dice), iou: r6(x.iou), hd95: r6(x.hd95), area: r6(x.area) });
+  return { clean: one(m.clean), adversarial: one(m.adversarial), preQuantisation: { dice: r6(m.preQuantisation.dice), iou: r6(m.preQuantisation.iou) } };
+}
+
 export interface AttackJobArgs {
   args: ParsedArgs<'attack:run'>;
   /** Resolved, policy-checked paths. */
@@ -177,18 +196,11 @@ export async function computeAttack(job: AttackJobArgs, ctx: ComputeContext): Pr
     height: H,
     channels: C,
     levels: batch.levels,
-    cleanInput: pngUrl(files['clean-input.png']),
-    adversarial: pngUrl(files['adversarial.png']),
-    reference: pngUrl(files['reference-mask.png']),
-    referenceKind: res.referenceKind,
-    cleanMask: pngUrl(files['clean-mask.png']),
-    adversarialMask: pngUrl(files['adv-mask.png']),
+    ...resultImages(files, res.referenceKind),
     perturbation: Buffer.from(delta.buffer).toString('base64'),
     perturbationMax255: r6(maxAbs),
     metrics: {
-      clean: { dice: r6(m.clean.dice), iou: r6(m.clean.iou), hd95: r6(m.clean.hd95), area: r6(m.clean.area) },
-      adversarial: { dice: r6(m.adversarial.dice), iou: r6(m.adversarial.iou), hd95: r6(m.adversarial.hd95), area: r6(m.adversarial.area) },
-      preQuantisation: { dice: r6(m.preQuantisation.dice), iou: r6(m.preQuantisation.iou) },
+      ...maskScores(m),
       linf255: r6(m.perturbation.linf255),
       l2: r6(m.perturbation.l2),
       l2_255: r6(m.perturbation.l2255),

@@ -16,12 +16,11 @@ import { runNamedAttack, type AttackName } from '../attacks/settings.js';
 import { encodeMaskPng, encodePng, type BinaryMask } from '../imaging/index.js';
 import { psnr, ssim } from '../metrics/image-quality.js';
 import { loadModelPackage } from '../model/index.js';
-import { loadReference, planAttack, r6, stepProgress, type AttackJobArgs, type AttackJobResult, type ComputeContext } from './attack-compute.js';
+import { loadReference, maskScores, planAttack, r6, resultImages, stepProgress, type AttackJobArgs, type AttackJobResult, type ComputeContext } from './attack-compute.js';
 import type { AttackResultInfo, CallResult } from './contract.js';
 import { ApiError } from './errors.js';
 import type { EpsWithUnit, StoredResultInfo } from './stored-contract.js';
 
-const pngUrl = (bytes: Uint8Array): string => `data:image/png;base64,${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}`;
 const b64 = (a: Float32Array | Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 const units = (u: EpsAllUnits) => ({ su: r6(u.su), HU: u.HU === null ? null : r6(u.HU), modality: r6(u.modality), w255: r6(u.w255) });
 
@@ -150,18 +149,11 @@ function storedAnswer(
     height: H,
     channels: C,
     levels: image.levels,
-    cleanInput: pngUrl(files['clean-input.png']),
-    adversarial: pngUrl(files['adversarial.png']),
-    reference: pngUrl(files['reference-mask.png']),
-    referenceKind: res.referenceKind,
-    cleanMask: pngUrl(files['clean-mask.png']),
-    adversarialMask: pngUrl(files['adv-mask.png']),
+    ...resultImages(files, res.referenceKind),
     perturbation: b64(dW),
     perturbationMax255: r6(maxAbs),
     metrics: {
-      clean: { dice: r6(m.clean.dice), iou: r6(m.clean.iou), hd95: r6(m.clean.hd95), area: r6(m.clean.area) },
-      adversarial: { dice: r6(m.adversarial.dice), iou: r6(m.adversarial.iou), hd95: r6(m.adversarial.hd95), area: r6(m.adversarial.area) },
-      preQuantisation: { dice: r6(m.preQuantisation.dice), iou: r6(m.preQuantisation.iou) },
+      ...maskScores(m),
       linf255: r6(r.perturbation.linf.w255),
       l2: r6(l2),
       l2_255: r6(l2 * 255),
