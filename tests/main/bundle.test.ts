@@ -28,8 +28,12 @@ describe.skipIf(!built && !inCI)('main bundle (out/main; skipped until `npx elec
     expect(r.stdout).toBe('');
   });
 
-  it('the job worker entry is beside the main entry, which names it', () => {
+  it('the job worker entry is beside the main entry, where the bundled pool looks for it', () => {
     expect(existsSync(join(outMain, 'job-worker.js'))).toBe(true);
-    expect(readFileSync(join(outMain, 'index.js'), 'utf8')).toContain('job-worker.js');
+    // the pool's code lands in index.js or in a chunk (out/main/chunks/), and looks beside itself and one folder up
+    const pool = readdirSync(outMain, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js') && readFileSync(join(outMain, f), 'utf8').includes('job-worker.js'));
+    expect(pool.length).toBeGreaterThan(0);
+    for (const f of pool) expect(f === 'index.js' || f.startsWith('chunks')).toBe(true);
+    expect(readFileSync(join(outMain, pool[0]), 'utf8')).toMatch(/join\(\w+, ["']\.\.["'], ["']job-worker\.js["']\)/);
   });
 });

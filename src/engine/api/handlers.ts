@@ -169,7 +169,7 @@ export function createHandlers(
     },
 
     async 'report:export'(args, ctx) {
-      return exportReport(args, await policy.checkFile(args.db, 'store'), ctx.progress);
+      return exportReport(args, await policy.checkFile(args.db, 'store'), ctx);
     },
 
     async 'results:cell'(args) {

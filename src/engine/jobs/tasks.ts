@@ -42,6 +42,8 @@ export const taskTable = {
   'audit:task': () => import('../audit/audit-task.js').then((m) => m.auditTask),
   /** Trains the universal perturbation of an audit's uap setting, once, before its tasks run. */
   'audit:universal': () => import('../audit/audit-task.js').then((m) => m.universalTask),
+  /** The PDF report of an audit from its results store (report:export), off the caller's event loop. */
+  'report:export': () => import('../api/report-export.js').then((m) => m.reportTask),
   /** The pool's own checks (tests, diagnostics): sleep, allocate, crash, report progress. */
   'selftest:run': () => import('./selftest-task.js').then((m) => m.selftestTask),
   /** The fuzz harness's decoder side (scripts/fuzz/): one mutated file, or the codec canaries. */

@@ -4,16 +4,17 @@
  * generator computes from the same store, and the cell's figure row and source files; a missing store and
  * a non-store file are typed errors, not crashes.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePlan } from '../../../src/engine/audit/plan.js';
 import { runAudit } from '../../../src/engine/audit/runner.js';
 import type { ApiResult, CallResult } from '../../../src/engine/api/contract.js';
 import { createApiService, type ApiService } from '../../../src/engine/api/handlers.js';
+import { decodePool, JobPool } from '../../../src/engine/jobs/index.js';
 import { reportHashFromStore } from '../../../src/engine/report/index.js';
 import { writeTestVlsm } from '../../fixtures/test-vlsm.js';
-import { dataRoot, skipWithoutData } from '../../helpers/data.js';
+import { dataRoot, inCI, repoRoot, skipWithoutData } from '../../helpers/data.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 describe.skipIf(skipWithoutData)('report:export', () => {
@@ -40,15 +41,37 @@ describe.skipIf(skipWithoutData)('report:export', () => {
     tmp.remove();
   });
 
-  it('returns the PDF as a data URL with the hash the store gives', async () => {
+  it('returns the PDF as a data URL with the hash the store gives, built in a job worker', async () => {
+    const before = decodePool().stats().jobsDone;
     const r = (await service.dispatch('report:export', { db, created: '2026-12-01T10:00:00Z' })) as ApiResult<CallResult<'report:export'>>;
     if (!r.ok) throw new Error(r.error.message);
+    // the PDF was made by a worker process, not on this event loop
+    expect(decodePool().stats().jobsDone).toBe(before + 1);
     const pdf = Buffer.from(r.value.pdf.slice('data:application/pdf;base64,'.length), 'base64');
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(pdf.length).toBe(r.value.bytes);
     expect(r.value.hash).toBe(reportHashFromStore({ db }));
     expect(r.value.fileName).toMatch(/^one-cell-[0-9a-f]{12}-report\.pdf$/);
     expect(pdf.toString('latin1')).toContain(`report-hash:${r.value.hash}`);
+  });
+
+  // The app forks out/main/job-worker.js (built by the test command before the tests run): the report
+  // task must load there too (pdfmake, Vega, fonts), not only from the tsc build.
+  const bundle = join(repoRoot, 'out', 'main', 'job-worker.js');
+  it.skipIf(!existsSync(bundle) && !inCI)('the app bundle’s job worker builds the same report (needs npx electron-vite build; skipped locally without it)', async () => {
+    expect(existsSync(bundle), `${bundle} is missing: the app build must run before the tests`).toBe(true);
+    const saved = process.env.VLSM_JOB_WORKER;
+    process.env.VLSM_JOB_WORKER = bundle;
+    const pool = new JobPool({ maxWorkers: 1 });
+    try {
+      const r = await pool.run('report:export', { db, created: '2026-12-01T10:00:00Z' });
+      expect(Buffer.from(r.pdf).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      expect(r.hash).toBe(reportHashFromStore({ db }));
+    } finally {
+      await pool.close();
+      if (saved === undefined) delete process.env.VLSM_JOB_WORKER;
+      else process.env.VLSM_JOB_WORKER = saved;
+    }
   });
 
   it('results:cell gives the figure row of a stored cell and the files to open in the viewer', async () => {
