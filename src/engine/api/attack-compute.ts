@@ -124,15 +124,18 @@ export function stepProgress(ctx: ComputeContext, total: number): (i: number, lo
   };
 }
 
-export async function computeAttack(job: AttackJobArgs, ctx: ComputeContext): Promise<AttackJobResult> {
-  const { args } = job;
-  if (args.domain === 'stored') return computeStoredAttack(job, ctx);
-  const plan = planAttack(args);
-  const { budget, loss, seed } = plan;
-  const attack = plan.attack as AttackName;
+/** What both domains start with: the checked plan, and a cancel check to call between stages. */
+export function beginAttack(job: AttackJobArgs, ctx: ComputeContext) {
+  const plan = planAttack(job.args);
   const check = () => {
     if (ctx.signal.aborted) throw new ApiError('cancelled', 'The attack was cancelled; nothing was kept.');
   };
+  return { args: job.args, budget: plan.budget, loss: plan.loss, seed: plan.seed, bestIterate: plan.bestIterate, attack: plan.attack as AttackName, check };
+}
+
+export async function computeAttack(job: AttackJobArgs, ctx: ComputeContext): Promise<AttackJobResult> {
+  if (job.args.domain === 'stored') return computeStoredAttack(job, ctx);
+  const { args, budget, loss, seed, attack, check } = beginAttack(job, ctx);
 
   ctx.progress('loading-model', `Loading model ${job.modelDir}`, 0);
   const model = await getModel(job.modelDir, args.provider ?? 'auto', job.threads);

@@ -12,13 +12,12 @@ import { modelDomainUnits } from '../attacks/domain/model-equivalent.js';
 import { loadStoredImage, storedToRaster, unitScale, type StoredImage } from '../attacks/domain/stored-image.js';
 import { exportStoredDicom, signedDelta, storedDerivation } from '../attacks/domain/stored-outputs.js';
 import { defaultStoredEps, describeUnits, parseEps, type EpsAllUnits, type EpsSpec } from '../attacks/domain/units.js';
-import { runNamedAttack, type AttackName } from '../attacks/settings.js';
+import { runNamedAttack } from '../attacks/settings.js';
 import { encodeMaskPng, encodePng, type BinaryMask } from '../imaging/index.js';
 import { psnr, ssim } from '../metrics/image-quality.js';
 import { loadModelPackage } from '../model/index.js';
-import { loadReference, maskScores, planAttack, r6, resultImages, stepProgress, type AttackJobArgs, type AttackJobResult, type ComputeContext } from './attack-compute.js';
+import { beginAttack, loadReference, maskScores, r6, resultImages, stepProgress, type AttackJobArgs, type AttackJobResult, type ComputeContext } from './attack-compute.js';
 import type { AttackResultInfo, CallResult } from './contract.js';
-import { ApiError } from './errors.js';
 import type { EpsWithUnit, StoredResultInfo } from './stored-contract.js';
 
 const b64 = (a: Float32Array | Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -54,13 +53,7 @@ function displayPlanar(img: StoredImage, values: Float64Array): Float32Array {
 }
 
 export async function computeStoredAttack(job: AttackJobArgs, ctx: ComputeContext): Promise<AttackJobResult> {
-  const { args } = job;
-  const plan = planAttack(args);
-  const { budget, loss, seed } = plan;
-  const attack = plan.attack as AttackName;
-  const check = () => {
-    if (ctx.signal.aborted) throw new ApiError('cancelled', 'The attack was cancelled; nothing was kept.');
-  };
+  const { args, budget, loss, seed, bestIterate, attack, check } = beginAttack(job, ctx);
   ctx.progress('loading-model', `Loading model ${job.modelDir}`, 0);
   const pkg = await loadModelPackage(job.modelDir);
   check();
@@ -74,7 +67,7 @@ export async function computeStoredAttack(job: AttackJobArgs, ctx: ComputeContex
     {
       image, prompt: args.prompt, norm: budget.norm, eps: args.eps ? toEpsSpec(args.eps) : parseEps(defaultStoredEps(budget.norm)),
       alpha: args.alpha ? toEpsSpec(args.alpha) : undefined, steps: budget.steps, restarts: budget.restarts, randomStart: budget.randomStart,
-      seed, loss, groundTruth: gt, target: args.target === 'empty' ? 'empty' : undefined, bestIterate: plan.bestIterate,
+      seed, loss, groundTruth: gt, target: args.target === 'empty' ? 'empty' : undefined, bestIterate,
       attack: (m, b, o) => runNamedAttack(attack, m, b, o), onStep: stepProgress(ctx, budget.steps * budget.restarts), signal: ctx.signal,
     },
     { provider: args.provider ?? 'auto', threads: job.threads },
